@@ -1,0 +1,36 @@
+// Resolving a bundle argument (file path today) to something readable.
+#include "bundle_source.hpp"
+
+#include "acuctl/bundle.hpp"
+#include "acuctl/error.hpp"
+
+namespace acuctl::cli {
+namespace fs = std::filesystem;
+
+LocalBundle::LocalBundle(LocalBundle&& other) noexcept : path(std::move(other.path)), temp_dir(std::move(other.temp_dir)) {
+  other.temp_dir.reset();
+}
+
+LocalBundle::~LocalBundle() {
+  if (temp_dir) {
+    std::error_code ec;
+    fs::remove_all(*temp_dir, ec);
+  }
+}
+
+LocalBundle fetch_bundle(const std::string& source, const Context&) {
+  std::error_code ec;
+  if (!fs::is_regular_file(source, ec))
+    fail("cannot read bundle '" + source + "': no such file", "pass the path of a .acu file");
+  LocalBundle b;
+  b.path = source;
+  return b;
+}
+
+InspectedBundle inspect_bundle(const std::string& source, const Context& ctx) {
+  LocalBundle local = fetch_bundle(source, ctx);
+  BundleInfo info = read_bundle_manifest(local.path);
+  return {info.manifest, info.bundle.digest, info.bundle.size, info.signed_};
+}
+
+}  // namespace acuctl::cli
