@@ -92,16 +92,33 @@ std::vector<RunnerReply> collect(const FleetOptions& fleet, const std::vector<Ht
 
 std::vector<RunnerReply> fleet_call(const FleetOptions& fleet, const std::string& method, const std::string& path,
                                     const std::optional<nlohmann::json>& body) {
+  std::vector<std::optional<FleetCall>> calls(fleet.runners.size(), FleetCall{method, path, body});
+  return fleet_call_each(fleet, calls, {});
+}
+
+std::vector<RunnerReply> fleet_call_each(const FleetOptions& fleet, const std::vector<std::optional<FleetCall>>& calls,
+                                         const std::vector<RunnerReply>& skipped) {
   std::vector<HttpRequest> requests;
-  for (const auto& runner : fleet.runners) {
-    HttpRequest r = base_request(fleet, runner, method, path);
-    if (body) {
-      r.body = body->dump();
+  std::vector<std::size_t> index;
+  FleetOptions sent = fleet;
+  sent.runners.clear();
+  for (std::size_t i = 0; i < fleet.runners.size(); ++i) {
+    if (!calls.at(i)) continue;
+    HttpRequest r = base_request(fleet, fleet.runners[i], calls[i]->method, calls[i]->path);
+    if (calls[i]->body) {
+      r.body = calls[i]->body->dump();
       r.headers.emplace_back("Content-Type", "application/json");
     }
     requests.push_back(std::move(r));
+    index.push_back(i);
+    sent.runners.push_back(fleet.runners[i]);
   }
-  return collect(fleet, http_perform_all(requests));
+  std::vector<RunnerReply> answered = collect(sent, http_perform_all(requests));
+  std::vector<RunnerReply> out(fleet.runners.size());
+  for (std::size_t i = 0; i < fleet.runners.size(); ++i)
+    if (!calls[i]) out[i] = skipped.at(i);
+  for (std::size_t k = 0; k < index.size(); ++k) out[index[k]] = std::move(answered[k]);
+  return out;
 }
 
 std::vector<RunnerReply> fleet_upload(const FleetOptions& fleet, const std::filesystem::path& bundle,

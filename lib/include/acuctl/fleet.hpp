@@ -38,8 +38,19 @@ std::vector<std::string> resolve_runners(const std::vector<std::string>& flags);
 // The admin token from --token-file, else ACUCTL_TOKEN, else none.
 std::optional<std::string> resolve_token(const std::string& token_file);
 
+struct FleetCall {
+  std::string method;
+  std::string path;
+  std::optional<nlohmann::json> body;
+};
+
+// The same call to every runner, at once.
 std::vector<RunnerReply> fleet_call(const FleetOptions& fleet, const std::string& method, const std::string& path,
                                     const std::optional<nlohmann::json>& body = std::nullopt);
+// A call of its own to each runner (calls[i] to fleet.runners[i]), at once;
+// a runner whose call is nullopt is skipped and its reply is `skipped`.
+std::vector<RunnerReply> fleet_call_each(const FleetOptions& fleet, const std::vector<std::optional<FleetCall>>& calls,
+                                         const std::vector<RunnerReply>& skipped);
 
 // PUT /admin/v1/bundles/<digest> with the file's bytes, to every runner at once.
 std::vector<RunnerReply> fleet_upload(const FleetOptions& fleet, const std::filesystem::path& bundle,
