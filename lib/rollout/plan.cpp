@@ -72,6 +72,29 @@ double duration_seconds(std::string_view s) {
   return total;
 }
 
+// "4m30s", "1h", "250ms", "1m0.5s": exact, for messages and plan_to_json.
+std::string human_duration(milliseconds d) {
+  long long ms = d.count();
+  if (ms <= 0) return "0s";
+  std::string out;
+  if (ms >= 3600000) {
+    out += std::to_string(ms / 3600000) + "h";
+    ms %= 3600000;
+  }
+  if (ms >= 60000) {
+    out += std::to_string(ms / 60000) + "m";
+    ms %= 60000;
+  }
+  if (ms >= 1000 || (!out.empty() && ms > 0)) {
+    std::string frac = std::to_string(1000 + ms % 1000).substr(1);  // 3 digits
+    while (!frac.empty() && frac.back() == '0') frac.pop_back();
+    out += std::to_string(ms / 1000) + (frac.empty() ? "" : "." + frac) + "s";
+  } else if (ms > 0) {
+    out += std::to_string(ms) + "ms";
+  }
+  return out;
+}
+
 // Reads one plan file; every error names the field path.
 class PlanReader {
  public:
@@ -107,7 +130,7 @@ class PlanReader {
     long long n = 0;
     if (v.is_number_integer()) {
       if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi))
-        bad(field + " " + v.dump() + " must be at most " + std::to_string(hi));
+        bad(field + " " + v.dump() + " must be from " + std::to_string(lo) + " to " + std::to_string(hi));
       n = v.get<long long>();
     } else if (v.is_number_float() && std::isfinite(v.get<double>()) &&
                v.get<double>() == std::floor(v.get<double>()) && std::fabs(v.get<double>()) < 1e15) {
@@ -270,7 +293,7 @@ milliseconds flag_duration(const char* flag, const std::string& value) {
 std::string seconds_as_duration(double seconds) {
   char buf[64];
   double ms = seconds * 1000;
-  if (ms == std::floor(ms) && ms < 1e15) return format_duration(milliseconds(static_cast<long long>(ms)));
+  if (ms == std::floor(ms) && ms < 1e15) return human_duration(milliseconds(static_cast<long long>(ms)));
   std::snprintf(buf, sizeof buf, "%.9gms", ms);
   return buf;
 }
@@ -289,7 +312,7 @@ void validate_plan(const Plan& plan, const std::string& source) {
   };
   const auto& a = plan.analysis;
   if (a.interval < min_interval || a.interval > max_interval)
-    bad("analysis.interval " + format_duration(a.interval) + " must be from 1s to 24h");
+    bad("analysis.interval " + human_duration(a.interval) + " must be from 1s to 24h");
   if (plan.steps.empty()) bad("steps must not be empty");
   if (a.checks.empty()) bad("analysis.checks must not be empty");
   if (a.min_requests < 1) bad("analysis.min_requests must be at least 1");
@@ -301,13 +324,13 @@ void validate_plan(const Plan& plan, const std::string& source) {
       bad(where + ".weight " + std::to_string(s.weight) + " must be greater than steps[" + std::to_string(i - 1) +
           "].weight " + std::to_string(plan.steps[i - 1].weight) + " (weights increase strictly)");
     if (s.duration < a.interval)
-      bad(where + ".duration " + format_duration(s.duration) + " is shorter than analysis.interval " +
-          format_duration(a.interval) + ": the step would end before its first analysis");
+      bad(where + ".duration " + human_duration(s.duration) + " is shorter than analysis.interval " +
+          human_duration(a.interval) + ": the step would end before its first analysis");
   }
   milliseconds sum = PlanReader::total(plan.steps);
   if (plan.timeout < sum)
-    bad("the timeout " + format_duration(plan.timeout) + " is shorter than the steps together (" +
-        format_duration(sum) + "); give a longer --timeout");
+    bad("the timeout " + human_duration(plan.timeout) + " is shorter than the steps together (" +
+        human_duration(sum) + "); give a longer --timeout");
   if (plan.metrics.source == MetricsSourceKind::prometheus && plan.metrics.url.empty())
     bad("metrics.url is required with \"source\": \"prometheus\"");
 }
@@ -318,7 +341,7 @@ Plan plan_from_text(std::string_view text, const std::string& source) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     fail_usage("invalid rollout plan '" + source + "': not valid JSON: " + e.what());
   }
   return plan_from_json(j, source);
@@ -364,7 +387,7 @@ Plan plan_from_flags(const PlanFlags& flags) {
     step = flag_duration("--step-duration", *flags.step_duration);
     if (step < a.interval)
       bad_flag("--step-duration", *flags.step_duration,
-               "shorter than --interval " + format_duration(a.interval) + ": a step would end before its first analysis");
+               "shorter than --interval " + human_duration(a.interval) + ": a step would end before its first analysis");
   }
   for (int w : weights) plan.steps.push_back(Step{w, step});
   if (flags.min_requests) {
@@ -397,7 +420,7 @@ void set_timeout(Plan& plan, std::string_view timeout_text) {
   plan.timeout = flag_duration("--timeout", t);
   milliseconds sum = PlanReader::total(plan.steps);
   if (plan.timeout < sum)
-    bad_flag("--timeout", t, "shorter than the plan's steps together (" + format_duration(sum) + ")");
+    bad_flag("--timeout", t, "shorter than the plan's steps together (" + human_duration(sum) + ")");
 }
 
 milliseconds lease_duration(const AnalysisSettings& analysis) { return std::max(3 * analysis.interval, min_lease); }
@@ -426,7 +449,7 @@ std::string describe(const Check& check) {
 json plan_to_json(const Plan& plan) {
   json j;
   j["steps"] = json::array();
-  for (const Step& s : plan.steps) j["steps"].push_back({{"weight", s.weight}, {"duration", format_duration(s.duration)}});
+  for (const Step& s : plan.steps) j["steps"].push_back({{"weight", s.weight}, {"duration", human_duration(s.duration)}});
   const auto& a = plan.analysis;
   json checks = json::array();
   for (const Check& c : a.checks) {
@@ -435,7 +458,7 @@ json plan_to_json(const Plan& plan) {
     else v = seconds_as_duration(c.threshold);
     checks.push_back({{"metric", metric_name(c.metric)}, {std::string(check_kind_name(c.kind)), v}});
   }
-  j["analysis"] = {{"interval", format_duration(a.interval)},
+  j["analysis"] = {{"interval", human_duration(a.interval)},
                    {"min_requests", a.min_requests},
                    {"failure_limit", a.failure_limit},
                    {"inconclusive_limit", a.inconclusive_limit},
