@@ -104,6 +104,7 @@ class Parser {
     }
     if (c.skip_blanks() == 0 && !c.done()) bad("invalid metric name in TYPE line");
     std::string_view type = c.take_while([](char ch) { return !is_blank(ch); });
+    if (type.empty()) bad("TYPE line for " + shown(name) + " has no type");
     c.skip_blanks();
     if (!c.done()) bad("unexpected text after the type in TYPE line for " + shown(name));
     MetricType t;
@@ -137,12 +138,13 @@ class Parser {
   void sample(Cursor& c) {
     SeriesKey key;
     key.name = std::string(metric_name(c, "sample"));
-    c.skip_blanks();
+    std::size_t blanks = c.skip_blanks();
     if (c.peek() == '{') {
       c.advance();
       labels(c, key);
+      blanks = c.skip_blanks();
     }
-    if (c.skip_blanks() == 0) {
+    if (blanks == 0) {
       if (c.done()) bad("sample " + shown(key.name) + " has no value");
       bad("unexpected character " + shown(c.rest().substr(0, 1)) + " after " + shown(key.name));
     }
@@ -196,6 +198,7 @@ class Parser {
         c.advance();
         if (ch == '"') break;
         if (ch == '\\') {
+          if (c.done()) bad("unterminated value of label " + shown(name));
           char e = c.peek();
           if (e == '\\' || e == '"') value += e;
           else if (e == 'n') value += '\n';
@@ -262,6 +265,7 @@ std::optional<double> parse_value(std::string_view text) {
   if (iequals(body, "inf") || iequals(body, "infinity"))
     return negative ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
   if (iequals(body, "nan")) return std::numeric_limits<double>::quiet_NaN();
+  if (!body.empty() && (body.front() == '+' || body.front() == '-')) return std::nullopt;
   // Digits, '.', exponent only: from_chars alone would also take "nan(…)" and hex.
   if (body.empty() || !std::all_of(body.begin(), body.end(), [](char ch) {
         return (ch >= '0' && ch <= '9') || ch == '.' || ch == 'e' || ch == 'E' || ch == '+' || ch == '-';
