@@ -81,8 +81,8 @@ struct SlotMeasurement {
 };
 
 struct Measurement {
-  SlotMeasurement canary;
-  SlotMeasurement stable;
+  SlotMeasurement canary{};
+  SlotMeasurement stable{};
   bool operator==(const Measurement&) const = default;
 };
 
