@@ -105,6 +105,9 @@ TEST_CASE("plan files: the default timeout grows with long plans") {
 }
 
 TEST_CASE("plan files: hostile and broken documents are usage errors, never crashes") {
+  const std::string deep(100000, '[');
+  usage_error([&] { plan_from_text(deep, "deep.json"); });
+  usage_error([&] { plan_from_text(deep + std::string(100000, ']'), "deep.json"); });
   for (std::string text : {"", "{", "null", "42", "\"steps\"", "{\"steps\": null, \"analysis\": {}}",
                            "{\"steps\": [null], \"analysis\": {}}", "{\"steps\": [{\"weight\": 1e400}]}",
                            "{\"steps\": [{\"weight\": 18446744073709551615, \"duration\": \"1s\"}]}",

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 
 #include "acuctl/error.hpp"
@@ -197,4 +199,31 @@ TEST_CASE("prom text: random and mutated input never crashes") {
   }
   CHECK(parsed > 0);
   CHECK(refused > 0);
+}
+
+TEST_CASE("prom text: deep or huge input stays bounded") {
+  // A million-sample exposition parses; a megabyte of one line is one error.
+  std::string big;
+  for (int i = 0; i < 20000; ++i)
+    big += "acu_requests_total{model=\"m\",version=\"" + std::to_string(i) + "\",slot=\"canary\",code=\"200\"} " +
+           std::to_string(i) + "\n";
+  CHECK(parse_text(big, "big").samples.size() == 20000);
+  std::string one_line(1 << 20, '{');
+  CHECK(parse_error("m" + one_line).find("line 1:") != std::string::npos);
+}
+
+// Not a test: parses the file named by ACUCTL_BENCH_METRICS once (see
+// tests/bench/prom_text_bench.sh, which times it against promtool).
+TEST_CASE("bench: parse one /metrics file" * doctest::skip(std::getenv("ACUCTL_BENCH_METRICS") == nullptr)) {
+  std::string path = std::getenv("ACUCTL_BENCH_METRICS");
+  std::string text;
+  {
+    FILE* f = std::fopen(path.c_str(), "rb");
+    REQUIRE(f != nullptr);
+    char buf[1 << 16];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    std::fclose(f);
+  }
+  CHECK(parse_text(text, path).samples.size() > 0);
 }

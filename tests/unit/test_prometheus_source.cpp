@@ -64,7 +64,7 @@ TEST_CASE("prometheus source: instant-query answers") {
   CHECK_FALSE(parse(R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"NaN"]}]}})").has_value());
   CHECK_FALSE(parse(R"({"status":"success","data":{"resultType":"scalar","result":[1,"NaN"]}})").has_value());
   struct Case {
-    const char* body;
+    std::string body;
     const char* error;
   };
   const Case cases[] = {
@@ -83,6 +83,8 @@ TEST_CASE("prometheus source: instant-query answers") {
       {"<html>502 Bad Gateway</html>", "not a JSON object"},
       {"", "not a JSON object"},
       {"[1,2]", "not a JSON object"},
+      {"{\"status\":\"success\",\"data\":" + std::string(100000, '[') + std::string(100000, ']') + "}",
+       "no \"data\" object"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.body);
