@@ -256,6 +256,36 @@ WindowVerdict evaluate(const Measurement& measurement, const AnalysisSettings& a
   return v;
 }
 
+namespace {
+nlohmann::json optional_number(std::optional<double> v) {
+  if (!v || !std::isfinite(*v)) return nullptr;
+  return *v;
+}
+}  // namespace
+
+nlohmann::json verdict_to_json(const WindowVerdict& verdict) {
+  nlohmann::json checks = nlohmann::json::array();
+  for (const CheckResult& r : verdict.checks)
+    checks.push_back({{"metric", metric_name(r.check.metric)},
+                      {"kind", check_kind_name(r.check.kind)},
+                      {"threshold", r.check.threshold},
+                      {"outcome", outcome_name(r.outcome)},
+                      {"value", optional_number(r.value)},
+                      {"canary", optional_number(r.canary_value)},
+                      {"stable", optional_number(r.stable_value)},
+                      {"message", r.message}});
+  return {{"outcome", outcome_name(verdict.outcome)}, {"summary", verdict.summary}, {"checks", checks}};
+}
+
+nlohmann::json measurement_to_json(const Measurement& m) {
+  auto slot = [](const SlotMeasurement& s) {
+    return nlohmann::json{{"requests", optional_number(s.requests)},
+                          {"error_rate", optional_number(s.error_rate)},
+                          {"latency_p99", optional_number(s.latency_p99)}};
+  };
+  return {{"canary", slot(m.canary)}, {"stable", slot(m.stable)}};
+}
+
 std::string_view decision_name(Decision d) {
   switch (d) {
     case Decision::proceed: return "proceed";

@@ -377,3 +377,25 @@ TEST_CASE("tracker: a step completes only after its duration and on a passing wi
   CHECK(s.failures == 1);               // failures carry over steps
   CHECK(s.windows == 4);
 }
+
+TEST_CASE("verdicts and measurements as JSON for -o json events") {
+  Measurement m{slot(300, 1.0 / 3, 0.01), SlotMeasurement{}};
+  WindowVerdict v = evaluate(m, settings({max_error, error_increase}));
+  auto j = verdict_to_json(v);
+  CHECK(j["outcome"] == "fail");
+  CHECK(j["summary"] == "error_rate 0.333 > max 0.05");
+  REQUIRE(j["checks"].size() == 2);
+  CHECK(j["checks"][0]["metric"] == "error_rate");
+  CHECK(j["checks"][0]["kind"] == "max");
+  CHECK(j["checks"][0]["threshold"] == 0.05);
+  CHECK(j["checks"][0]["outcome"] == "fail");
+  CHECK(j["checks"][0]["value"].get<double>() == doctest::Approx(1.0 / 3));
+  CHECK(j["checks"][0]["stable"].is_null());
+  CHECK(j["checks"][1]["outcome"] == "inconclusive");
+  CHECK(j["checks"][1]["value"].is_null());
+  auto mj = measurement_to_json(m);
+  CHECK(mj["canary"]["requests"] == 300.0);
+  CHECK(mj["canary"]["latency_p99"] == 0.01);
+  CHECK(mj["stable"]["requests"].is_null());
+  CHECK(measurement_to_json(Measurement{slot(10, inf)})["canary"]["error_rate"].is_null());
+}

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "acuctl/error.hpp"
 #include "acuctl/prom_text.hpp"
 #include "acuctl/rollout_plan.hpp"
@@ -127,6 +129,13 @@ struct WindowVerdict {
 // `max_increase_over_stable` is also inconclusive when the stable slot served
 // fewer than min_requests (too little to compare with).
 WindowVerdict evaluate(const Measurement& measurement, const AnalysisSettings& analysis);
+
+// JSON for -o json events: {"outcome", "summary", "checks": [{"metric", "kind",
+// "threshold", "outcome", "value", "canary", "stable", "message"}]}; missing
+// values are null. Latencies in seconds.
+nlohmann::json verdict_to_json(const WindowVerdict& verdict);
+// {"canary": {"requests", "error_rate", "latency_p99"}, "stable": {…}}; null = no data.
+nlohmann::json measurement_to_json(const Measurement& measurement);
 
 // ---- The tracker across windows -------------------------------------------------
 
