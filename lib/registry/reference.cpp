@@ -115,6 +115,7 @@ bool is_valid_host(std::string_view host) {
 // Whether the first component of "a/b/c" names a registry rather than a
 // directory: it has a dot, a port, or is localhost (docker's rule).
 bool looks_like_host(std::string_view first) {
+  if (first.empty() || first.front() == '.') return false;
   return first.find('.') != std::string_view::npos || first.find(':') != std::string_view::npos ||
          first == "localhost" || (!first.empty() && first.front() == '[');
 }
@@ -219,9 +220,10 @@ Reference parse_reference(std::string_view text) {
   bool exists = fs::is_regular_file(fs::path(std::string(text)), ec);
   std::size_t slash = text.find('/');
   bool hostlike = slash != std::string_view::npos && looks_like_host(text.substr(0, slash));
-  bool pathlike = text.front() == '/' || text.front() == '.' || text.find('/') == std::string_view::npos ||
+  bool explicit_path = text.front() == '/' || text.substr(0, 2) == "./" || text.substr(0, 3) == "../" || text.front() == '~';
+  bool pathlike = explicit_path || text.find('/') == std::string_view::npos ||
                   (text.size() > 4 && text.substr(text.size() - 4) == ".acu");
-  if (exists || (!hostlike && pathlike)) {
+  if (exists || explicit_path || (!hostlike && pathlike)) {
     Reference r;
     r.kind = ReferenceKind::local_file;
     r.path = fs::path(std::string(text));
