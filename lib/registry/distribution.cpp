@@ -14,6 +14,7 @@
 #include "acuctl/error.hpp"
 #include "acuctl/files.hpp"
 #include "acuctl/sha256.hpp"
+#include "registry/hashing_writer.hpp"
 #include "registry/http.hpp"
 #include "registry/internal.hpp"
 
@@ -502,7 +503,7 @@ std::string DistributionClient::get_blob(const std::string& digest, std::uint64_
 
 void DistributionClient::download_blob(const std::string& digest, std::uint64_t size, PendingFile& out) {
   Impl& s = *impl_;
-  Sha256 hash;
+  HashingWriter writer(out, s.options.sync_output);
   std::uint64_t done = 0;
   int failures = 0;
   s.progress_total = size;
@@ -522,13 +523,10 @@ void DistributionClient::download_blob(const std::string& digest, std::uint64_t 
         auto length = parse_uint(h.get("content-length"));
         if (status == 206) {
           auto first = content_range_start(h.get("content-range"));
-          if (!first || *first != done) status = 200;  // treat as a full reply below
+          if (!first || *first != done) status = 200;  // not the range we asked for: start over
         }
         if (status == 200 && done > 0) {
-          // The server ignored the Range: start over.
-          if (::ftruncate(out.fd(), 0) != 0 || ::lseek(out.fd(), 0, SEEK_SET) != 0)
-            fail("cannot rewind '" + out.final_path().string() + "': " + errno_text(errno));
-          hash = Sha256();
+          writer.restart();
           done = 0;
         }
         if (length && done + *length != size)
@@ -538,8 +536,7 @@ void DistributionClient::download_blob(const std::string& digest, std::uint64_t 
       };
       req.sink = [&](const char* data, std::size_t n) {
         if (done + n > size) mismatch("the registry sent more than the manifest's " + std::to_string(size) + " bytes");
-        hash.update(data, n);
-        out.write(data, n);
+        writer.append(data, n);
         done += n;
         s.report(done);
       };
@@ -558,7 +555,7 @@ void DistributionClient::download_blob(const std::string& digest, std::uint64_t 
     }
     s.backoff(failures, &r);
   }
-  std::string got = "sha256:" + hash.finish_hex();
+  std::string got = writer.finish();
   if (got != digest) mismatch("the content's digest is " + got);
 }
 

@@ -38,6 +38,7 @@ class DistributionClient {
   // A small blob, read into memory and verified.
   std::string get_blob(const std::string& digest, std::uint64_t size);
   // A blob streamed into `out`, verified while streaming; resumes with Range.
+  // With options.sync_output, dirty pages are written back as it goes.
   void download_blob(const std::string& digest, std::uint64_t size, PendingFile& out);
 
   int uploads() const;

@@ -132,7 +132,7 @@ PullResult pull_bundle(const Reference& ref, const fs::path& out, const Registry
     if (!fs::is_regular_file(ref.path, ec)) fail(context + ": no such file");
     PendingFile file(out);
     std::string digest = copy_verified(ref.path, file, {}, 0, options.progress, context);
-    file.commit();
+    file.commit(options.sync_output);
     result.digest = result.bundle_digest = digest;
     result.size = fs::file_size(out);
     return result;
@@ -144,7 +144,7 @@ PullResult pull_bundle(const Reference& ref, const fs::path& out, const Registry
     ParsedArtifact a = parse_artifact_manifest(m.bytes, ref.str());
     PendingFile file(out);
     client.download_blob(a.layer.digest, a.layer.size, file);
-    file.commit();
+    file.commit(options.sync_output);
     result.digest = m.digest;
     result.bundle_digest = a.layer.digest;
     result.size = a.layer.size;
@@ -158,7 +158,7 @@ PullResult pull_bundle(const Reference& ref, const fs::path& out, const Registry
   if (!fs::is_regular_file(blob, ec)) fail(context + ": the layout lacks the bundle blob " + a.layer.digest);
   PendingFile file(out);
   copy_verified(blob, file, a.layer.digest, a.layer.size, options.progress, context);
-  file.commit();
+  file.commit(options.sync_output);
   result.digest = m.digest;
   result.bundle_digest = a.layer.digest;
   result.size = a.layer.size;

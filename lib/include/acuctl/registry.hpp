@@ -69,6 +69,11 @@ struct RegistryOptions {
   std::uint64_t chunk_size = 256ULL << 20;
   // Attempts per request on 429, 5xx and dropped connections (with backoff).
   int max_attempts = 5;
+  // pull_bundle: fsync the output before it appears (durable against power
+  // loss). Off, the file still appears only complete and verified, as with
+  // curl, oras or skopeo; writing back 1 GiB to disk otherwise bounds a pull
+  // by the disk rather than the network.
+  bool sync_output = true;
   std::chrono::milliseconds initial_backoff{500};
 };
 
