@@ -163,7 +163,7 @@ struct DistributionClient::Impl {
   }
 
   // Fetches a bearer token for the challenge, with basic credentials if any.
-  void fetch_token(const AuthChallenge& c, const http::Response& challenged) {
+  void fetch_token(const AuthChallenge& c) {
     auto realm = c.params.find("realm");
     if (realm == c.params.end() || realm->second.empty())
       fail(context + ": the registry's Bearer challenge has no realm");
@@ -216,7 +216,6 @@ struct DistributionClient::Impl {
       }
       if (token.empty()) fail(context + ": the token server " + realm->second + " sent no token");
       authorization = "Bearer " + token;
-      (void)challenged;
       return;
     }
   }
@@ -231,7 +230,7 @@ struct DistributionClient::Impl {
       if (c.scheme == "bearer" && !bearer) bearer = &c;
       if (c.scheme == "basic" && !basic) basic = &c;
     }
-    if (bearer) return fetch_token(*bearer, r);
+    if (bearer) return fetch_token(*bearer);
     if (basic) {
       if (!creds()) fail_unauthorized(r);
       authorization = "Basic " + http::base64_encode(creds()->username + ":" + creds()->password);
@@ -265,7 +264,7 @@ struct DistributionClient::Impl {
   http::Response send(const std::function<http::Request()>& make) {
     for (int n = 1;; ++n) {
       http::Response r = attempt(make);
-      bool retry = r.transport == http::Transport::dropped || r.transport == http::Transport::other ||
+      bool retry = r.transport == http::Transport::dropped ||
                    (r.transport == http::Transport::ok && (r.status == 429 || r.status >= 500));
       if (!retry || n >= options.max_attempts) {
         if (r.transport != http::Transport::ok) fail_transport(r, make().url);
@@ -376,7 +375,7 @@ void DistributionClient::upload_blob_file(const std::string& digest, const std::
         return req;
       });
       if (r.transport == http::Transport::ok && r.status == 201) break;
-      bool retry = r.transport == http::Transport::dropped || r.transport == http::Transport::other ||
+      bool retry = r.transport == http::Transport::dropped ||
                    (r.transport == http::Transport::ok && (r.status == 429 || r.status >= 500));
       if (!retry || n >= s.options.max_attempts) {
         if (r.transport != http::Transport::ok) s.fail_transport(r, loc);
@@ -418,7 +417,7 @@ void DistributionClient::upload_blob_file(const std::string& digest, const std::
       s.report(offset);
       continue;
     }
-    bool recoverable = r.transport == http::Transport::dropped || r.transport == http::Transport::other ||
+    bool recoverable = r.transport == http::Transport::dropped ||
                        (r.transport == http::Transport::ok && (r.status == 416 || r.status == 429 || r.status >= 500));
     if (!recoverable || ++failures >= s.options.max_attempts) {
       if (r.transport != http::Transport::ok) s.fail_transport(r, loc);
@@ -544,7 +543,7 @@ void DistributionClient::download_blob(const std::string& digest, std::uint64_t 
     });
     bool ok_status = r.transport == http::Transport::ok && (r.status == 200 || r.status == 206);
     if (ok_status && done == size) break;
-    bool retry = !ok_status ? (r.transport == http::Transport::dropped || r.transport == http::Transport::other ||
+    bool retry = !ok_status ? (r.transport == http::Transport::dropped ||
                                (r.transport == http::Transport::ok && (r.status == 429 || r.status >= 500)))
                             : true;  // a clean but short reply: resume
     if (done > start) failures = 0;  // progress was made: the budget is per stall

@@ -37,7 +37,8 @@ void HashingWriter::worker() {
   std::unique_lock lock(mutex_);
   for (;;) {
     cv_.wait(lock, [this] { return stop_ || !full_.empty(); });
-    if (full_.empty()) return;  // stop_ and nothing left
+    // Stopping without finish() means the download failed: drop the rest.
+    if (stop_) return;
     Buffer* b = full_.front();
     full_.pop_front();
     bool failed = error_ != nullptr;
