@@ -87,9 +87,39 @@ check "unreachable: gave up within the connect timeout" [ $((SECONDS - start)) -
 expect_err_contains "$DEAD" "unreachable: the error names the address"
 expect_exit 1 "push to an unreachable registry" -- "$ACUCTL" push iris.acu "$DEAD/models/iris:v1" --plain-http
 expect_err_contains "cannot reach registry $DEAD" "unreachable push: the error names the address"
+# A port whose accept queue is full: the kernel drops SYNs, so connecting hangs.
+cat >blackhole.py <<'PY'
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+port = s.getsockname()[1]
+fillers = []
+for _ in range(3):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(("127.0.0.1", port))
+    except BlockingIOError: pass
+    fillers.append(c)
+print(port, flush=True)
+time.sleep(600)
+PY
+background $PY blackhole.py >blackhole.port
+for _ in $(seq 50); do [[ -s blackhole.port ]] && break; sleep 0.1; done
+HANG=127.0.0.1:$(cat blackhole.port)
+start=$SECONDS
+expect_exit 1 "pull from a registry that never accepts the connection" -- \
+  "$ACUCTL" pull "$HANG/models/iris:v1" -o hang.acu --plain-http --connect-timeout 2s
+check "connect timeout: gave up after about 2s (well under 10s)" [ $((SECONDS - start)) -lt 10 ]
+expect_err_contains "cannot reach registry $HANG: no connection within 2s" "connect timeout: the error names the address and the timeout"
 expect_exit 1 "TLS against a plain-HTTP registry" -- "$ACUCTL" pull "$REF:v1" -o tls.acu
 expect_err_contains "--plain-http" "TLS failure hints at --plain-http"
 check "failed pulls left no file" test ! -e missing.acu -a ! -e dead.acu -a ! -e tls.acu
+
+# Progress bars: on a terminal (script(1) gives one) and text output only.
+if command -v script >/dev/null; then
+  script -qec "$ACUCTL pull $REG_ADDR/models/big:v1 -o tty.acu --plain-http" /dev/null >tty.out 2>&1 || true
+  check "a progress bar is drawn on a terminal" grep -q 'pulling .*MiB' tty.out
+  "$ACUCTL" pull "$REG_ADDR/models/big:v1" -o notty.acu --plain-http 2>notty.err >/dev/null
+  check "no progress bar when stderr is not a terminal" test "$(grep -c 'MiB/s' notty.err)" = 0
+fi
 
 # Usage errors.
 expect_exit 2 "malformed reference" -- "$ACUCTL" pull "$REG_ADDR/Bad Name:v1" -o x.acu --plain-http
