@@ -1,6 +1,6 @@
 // Writes a download to its pending file and hashes it on a second thread, so
 // SHA-256 and disk writes overlap the network transfer (bounded memory: a few
-// 1 MiB buffers).
+// small buffers).
 #pragma once
 #include <condition_variable>
 #include <cstdint>
