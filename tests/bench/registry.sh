@@ -63,33 +63,39 @@ curl_push_T() {  # repo: streamed from the file (-T), like acuctl
 curl_pull() { curl -fsS -o "$2" "http://$addr/v2/$1/blobs/$digest"; }
 
 best_curl_push=999999 best_acu_push=999999 best_curl_pull=999999 best_acu_pull=999999 rss_push=0 rss_pull=0
+push_ratios=() pull_ratios=()  # per round: acuctl throughput / curl throughput, measured back to back
+ratio() { $PY -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
+median() { $PY -c "import sys, statistics; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
 min() { $PY -c "import sys; print(min(float(sys.argv[1]), float(sys.argv[2])))" "$1" "$2"; }
 maxf() { $PY -c "import sys; print(max(float(sys.argv[1]), float(sys.argv[2])))" "$1" "$2"; }
 printf '\n%-6s %-28s %9s %9s %9s\n' round step seconds MiB/s "RSS MiB"
 for r in $(seq 1 "$rounds"); do
   sync
   t0=$(now); curl_push_T "curl$r"; t1=$(now); s=$(elapsed "$t0" "$t1")
-  printf '%-6s %-28s %9s %9s\n' "$r" "curl PUT -T (upload)" "$s" "$(mibs "$s")"; best_curl_push=$(min "$best_curl_push" "$s")
+  printf '%-6s %-28s %9s %9s\n' "$r" "curl PUT -T (upload)" "$s" "$(mibs "$s")"; best_curl_push=$(min "$best_curl_push" "$s"); curl_s=$s
   sync
   t0=$(now); /usr/bin/time -v -o time-push.txt "$ACUCTL" -q push big.acu "$addr/acuctl$r/big:v1" --plain-http >/dev/null; t1=$(now); s=$(elapsed "$t0" "$t1")
   printf '%-6s %-28s %9s %9s %9s\n' "$r" "acuctl push" "$s" "$(mibs "$s")" "$(rss_mib time-push.txt)"
   best_acu_push=$(min "$best_acu_push" "$s"); rss_push=$(maxf "$rss_push" "$(rss_mib time-push.txt)")
+  push_ratios+=("$(ratio "$curl_s" "$s")")
   sync
   t0=$(now); curl_pull "curl$r" curl-out.bin; t1=$(now); s=$(elapsed "$t0" "$t1")
-  printf '%-6s %-28s %9s %9s\n' "$r" "curl GET (download)" "$s" "$(mibs "$s")"; best_curl_pull=$(min "$best_curl_pull" "$s")
+  printf '%-6s %-28s %9s %9s\n' "$r" "curl GET (download)" "$s" "$(mibs "$s")"; best_curl_pull=$(min "$best_curl_pull" "$s"); curl_s=$s
   rm -f curl-out.bin; sync
   t0=$(now); /usr/bin/time -v -o time-pull.txt "$ACUCTL" -q pull "$addr/acuctl$r/big:v1" -o pulled.acu --plain-http >/dev/null; t1=$(now); s=$(elapsed "$t0" "$t1")
   printf '%-6s %-28s %9s %9s %9s\n' "$r" "acuctl pull" "$s" "$(mibs "$s")" "$(rss_mib time-pull.txt)"
   best_acu_pull=$(min "$best_acu_pull" "$s"); rss_pull=$(maxf "$rss_pull" "$(rss_mib time-pull.txt)")
+  pull_ratios+=("$(ratio "$curl_s" "$s")")
   cmp -s pulled.acu big.acu || { echo "pulled bundle differs!"; exit 1; }
   rm -f pulled.acu
 done
 
-ratio() { $PY -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
 echo
 echo "best of $rounds, ${size_mib} MiB bundle:"
 echo "  push: acuctl $(mibs "$best_acu_push") MiB/s vs curl $(mibs "$best_curl_push") MiB/s -> ratio $(ratio "$best_curl_push" "$best_acu_push") (target >= 0.67)"
 echo "  pull: acuctl $(mibs "$best_acu_pull") MiB/s vs curl $(mibs "$best_curl_pull") MiB/s -> ratio $(ratio "$best_curl_pull" "$best_acu_pull") (target >= 0.67)"
+echo "  paired per-round ratios (acuctl/curl throughput, back to back): push ${push_ratios[*]} -> median $(median "${push_ratios[@]}");"
+echo "                                                                  pull ${pull_ratios[*]} -> median $(median "${pull_ratios[@]}")"
 echo "  acuctl peak RSS: push ${rss_push} MiB, pull ${rss_pull} MiB (target < 64 MiB)"
 echo "  (acuctl push includes hashing the bundle for its digest and the manifest/config requests;"
-echo "   acuctl pull includes SHA-256 verification while streaming and fsync before rename)"
+echo "   acuctl pull includes SHA-256 verification while streaming; like curl it does not fsync)"
