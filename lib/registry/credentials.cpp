@@ -151,7 +151,7 @@ std::optional<Credentials> lookup_credentials(std::string_view registry_host) {
   const char* pass = std::getenv(contract::env_registry_password);
   if (user && *user) return Credentials{user, pass ? pass : ""};
   fs::path dir;
-  if (const char* dc = std::getenv("DOCKER_CONFIG"); dc && *dc) {
+  if (const char* dc = std::getenv(contract::env_docker_config); dc && *dc) {
     dir = dc;
   } else if (const char* home = std::getenv("HOME"); home && *home) {
     dir = fs::path(home) / ".docker";
