@@ -86,8 +86,10 @@ ResolvedBundle resolve_bundle(const std::string& ref, BundleCache& cache) {
   fail("cannot resolve '" + ref + "': no such file", "pass the path of a .acu file or a cached sha256:HEX digest");
 }
 
-std::shared_ptr<const LoadedModel> load_model(const std::string& ref, BundleCache& cache, const TrustPolicy& trust,
-                                              const Warn& warn) {
+namespace {
+
+std::shared_ptr<const LoadedModel> load_model_unchecked(const std::string& ref, BundleCache& cache,
+                                                        const TrustPolicy& trust, const Warn& warn) {
   ResolvedBundle bundle = resolve_bundle(ref, cache);
   std::string hex = bundle.digest.substr(sha256_prefix.size());
   fs::path dir = cache.model_dir(hex);
@@ -124,6 +126,17 @@ std::shared_ptr<const LoadedModel> load_model(const std::string& ref, BundleCach
   model->dir = dir;
   model->runtime = load_runtime(d, dir);
   return model;
+}
+
+}  // namespace
+
+std::shared_ptr<const LoadedModel> load_model(const std::string& ref, BundleCache& cache, const TrustPolicy& trust,
+                                              const Warn& warn) {
+  try {
+    return load_model_unchecked(ref, cache, trust, warn);
+  } catch (...) {
+    rethrow_with_context("cannot load '" + ref + "'");
+  }
 }
 
 }  // namespace acuctl::runner
