@@ -84,12 +84,19 @@ class Session : public std::enable_shared_from_this<Session> {
     wait_request();
   }
 
-  // Shutdown: an idle connection is closed now; a busy one after its answer.
+  // Shutdown: an idle keep-alive connection is closed now; a busy one after
+  // its answer. A connection accepted before the shutdown gets a moment for
+  // its first request, which may still be on its way.
   void stop_if_idle() {
-    if (!busy_) {
-      beast::error_code ec;
-      stream_.socket().close(ec);
+    if (busy_) return;
+    beast::error_code ec;
+    if (requests_ == 0) {
+      stream_.expires_after(std::chrono::seconds(2));
+      return;
     }
+    if (stream_.socket().available(ec) > 0) return;  // a request is arriving
+    // cancel, not close: a read that already completed still gets handled.
+    stream_.socket().cancel(ec);
   }
 
  private:
@@ -97,9 +104,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // the header then has header_timeout to arrive in full.
   void wait_request() {
     busy_ = false;
-    if (worker_.stopping) return close();
     if (buffer_.size() > 0) return read_header();
-    stream_.expires_after(limits_.idle_timeout);
+    if (worker_.stopping && requests_ > 0) return close();
+    stream_.expires_after(worker_.stopping ? std::chrono::milliseconds(2000) : limits_.idle_timeout);
     stream_.async_read_some(buffer_.prepare(8192), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       if (ec) return self->close();
       self->buffer_.commit(n);
@@ -210,6 +217,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void handle() {
+    ++requests_;
     auto& req = parser_->get();
     std::string id = request_id();
     HttpRequest in;
@@ -269,6 +277,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::list<Session*>::iterator self_in_list_;
   bool registered_ = false;
   bool busy_ = false;
+  std::uint64_t requests_ = 0;
   bool loopback_ = false;
   Clock::time_point received_;
   Clock::time_point drain_deadline_;
@@ -315,10 +324,12 @@ void run_http_server(const HttpServerOptions& options, const HttpHandler& handle
     workers.push_back(std::make_unique<Worker>());
     workers.back()->id_prefix = process_prefix + "-" + std::to_string(i) + "-";
   }
-  Worker& main = *workers[0];
+  // Accepting and signals get their own thread, so that a worker busy in a
+  // slow model never leaves connections waiting in the listen backlog.
+  net::io_context accept_ioc{1};
 
   tcp::endpoint endpoint = resolve_listen(options.host, options.port);
-  tcp::acceptor acceptor(main.ioc);
+  tcp::acceptor acceptor(accept_ioc);
   beast::error_code ec;
   std::string where = endpoint.address().to_string() + ":" + std::to_string(options.port);
   acceptor.open(endpoint.protocol(), ec);
@@ -333,7 +344,7 @@ void run_http_server(const HttpServerOptions& options, const HttpHandler& handle
   // finish their request; a second signal ends the process (default action).
   std::mutex mutex;
   std::condition_variable done_cv;
-  net::signal_set signals(main.ioc, SIGTERM, SIGINT);
+  net::signal_set signals(accept_ioc, SIGTERM, SIGINT);
   std::atomic<bool> stopping{false};
   signals.async_wait([&](beast::error_code sec, int) {
     if (sec) return;
@@ -356,7 +367,7 @@ void run_http_server(const HttpServerOptions& options, const HttpHandler& handle
 
   std::size_t next = 0;
   std::function<void()> accept_next;
-  net::steady_timer retry(main.ioc);
+  net::steady_timer retry(accept_ioc);
   accept_next = [&] {
     Worker& target = *workers[next++ % workers.size()];
     acceptor.async_accept(target.ioc, [&, worker = &target](beast::error_code aec, tcp::socket socket) {
@@ -368,7 +379,6 @@ void run_http_server(const HttpServerOptions& options, const HttpHandler& handle
         return;
       }
       net::post(worker->ioc, [s = std::move(socket), worker, &handler, &options]() mutable {
-        if (worker->stopping) return;
         std::make_shared<Session>(std::move(s), *worker, handler, options.limits)->start();
       });
       accept_next();
@@ -379,6 +389,13 @@ void run_http_server(const HttpServerOptions& options, const HttpHandler& handle
 
   unsigned running = n;
   std::vector<std::thread> threads;
+  threads.emplace_back([&] {
+    try {
+      accept_ioc.run();
+    } catch (const std::exception& e) {
+      log_request_failure("-", "-", "-", 500, std::string("accept thread error: ") + e.what());
+    }
+  });
   for (auto& w : workers) {
     threads.emplace_back([&, worker = w.get()] {
       for (;;) {
@@ -404,6 +421,7 @@ void run_http_server(const HttpServerOptions& options, const HttpHandler& handle
     if (!done_cv.wait_for(lock, options.limits.shutdown_timeout, [&] { return running == 0; })) {
       lock.unlock();
       for (auto& w : workers) w->ioc.stop();
+      accept_ioc.stop();
     }
   }
   for (auto& t : threads) t.join();

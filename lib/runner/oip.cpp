@@ -561,21 +561,54 @@ void validate_outputs(const std::vector<Tensor>& outputs, const Descriptor& d) {
   }
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  std::size_t n = c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+  if (c == 0xe0 && b(i + 1) < 0xa0) return 0;   // overlong
+  if (c == 0xed && b(i + 1) >= 0xa0) return 0;  // surrogate
+  if (c == 0xf0 && b(i + 1) < 0x90) return 0;   // overlong
+  if (c == 0xf4 && b(i + 1) >= 0x90) return 0;  // above U+10FFFF
+  return n;
+}
+
+}  // namespace
+
+// Messages may quote client bytes: invalid UTF-8 becomes U+FFFD so that the
+// answer is always valid JSON.
 void append_json_string(std::string& out, std::string_view s) {
+  static const char hex[] = "0123456789abcdef";
   out += '"';
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size();) {
+    char c = s[i];
     auto u = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;
-    } else if (u < 0x20) {
-      static const char hex[] = "0123456789abcdef";
+    } else if (u < 0x20 || u == 0x7f) {
       out += "\\u00";
       out += hex[u >> 4];
       out += hex[u & 15];
+    } else if (u >= 0x80) {
+      std::size_t n = utf8_length(s, i);
+      if (n == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(s.substr(i, n));
+        i += n;
+      }
+      continue;
     } else {
       out += c;
     }
+    ++i;
   }
   out += '"';
 }
