@@ -29,6 +29,27 @@ std::string last_error() {
   return s;
 }
 
+// A proxy DMatrix per thread for in-place prediction. Without one, XGBoost
+// makes a new proxy in every call, and each new proxy reads the cgroup CPU
+// quota files (a handful of syscalls per prediction). The proxy holds no data
+// between calls and belongs to no booster, so every model shares the
+// calling thread's proxy.
+DMatrixHandle thread_proxy() {
+  struct Proxy {
+    DMatrixHandle handle = nullptr;
+    Proxy() {
+      if (XGProxyDMatrixCreate(&handle) != 0) handle = nullptr;
+    }
+    ~Proxy() {
+      if (handle) XGDMatrixFree(handle);
+    }
+    Proxy(const Proxy&) = delete;
+    Proxy& operator=(const Proxy&) = delete;
+  };
+  thread_local Proxy proxy;
+  return proxy.handle;
+}
+
 class XgboostRuntime final : public ModelRuntime {
  public:
   XgboostRuntime(BoosterHandle booster, TensorSpec input, TensorSpec output, std::uint64_t features)
@@ -58,7 +79,7 @@ class XgboostRuntime final : public ModelRuntime {
     const bst_ulong* shape = nullptr;
     bst_ulong dim = 0;
     const float* result = nullptr;
-    if (XGBoosterPredictFromDense(booster_, array_interface, predict_config, nullptr, &shape, &dim, &result) != 0)
+    if (XGBoosterPredictFromDense(booster_, array_interface, predict_config, thread_proxy(), &shape, &dim, &result) != 0)
       fail("XGBoost prediction failed: " + last_error());
     std::vector<std::int64_t> got(shape, shape + dim);
     std::uint64_t count = 1;
