@@ -42,6 +42,7 @@ struct Worker {
   net::io_context ioc{1};
   net::executor_work_guard<net::io_context::executor_type> guard = net::make_work_guard(ioc);
   std::list<Session*> sessions;  // touched only on this worker's thread
+  net::steady_timer grace{ioc};
   bool stopping = false;
   std::uint64_t next_id = 0;
   std::string id_prefix;
@@ -85,19 +86,17 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Shutdown: an idle keep-alive connection is closed now; a busy one after
-  // its answer. A connection accepted before the shutdown gets a moment for
-  // its first request, which may still be on its way.
-  void stop_if_idle() {
-    if (busy_) return;
+  // its answer. A connection accepted before the shutdown that has not sent
+  // its first request yet is left alone until `grace_over`: the request may
+  // still be on its way.
+  void stop_if_idle(bool grace_over) {
+    if (busy_ || (requests_ == 0 && !grace_over)) return;
     beast::error_code ec;
-    if (requests_ == 0) {
-      stream_.expires_after(std::chrono::seconds(2));
-      return;
-    }
     if (stream_.socket().available(ec) > 0) return;  // a request is arriving
     // cancel, not close: a read that already completed still gets handled.
     stream_.socket().cancel(ec);
   }
+  bool fresh() const { return requests_ == 0 && !busy_; }
 
  private:
   // Waits for the first bytes of the next request under the idle timeout;
@@ -359,7 +358,17 @@ void run_http_server(const HttpServerOptions& options, const HttpHandler& handle
     for (auto& w : workers) {
       net::post(w->ioc, [worker = w.get()] {
         worker->stopping = true;
-        for (Session* s : worker->sessions) s->stop_if_idle();
+        bool any_fresh = false;
+        for (Session* s : worker->sessions) {
+          s->stop_if_idle(false);
+          any_fresh = any_fresh || s->fresh();
+        }
+        if (any_fresh) {
+          worker->grace.expires_after(std::chrono::seconds(2));
+          worker->grace.async_wait([worker](beast::error_code) {
+            for (Session* s : worker->sessions) s->stop_if_idle(true);
+          });
+        }
         worker->guard.reset();
       });
     }
