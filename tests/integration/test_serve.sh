@@ -69,7 +69,7 @@ http_expect 431 "oversized header is 431" -H "X-Big: $big_header" "$U/v2/health/
 http_expect 200 "still serving after the limits" -X POST -d @proj/example.json "$U/v2/models/fixture/infer"
 
 # Keep-alive: several requests over one connection.
-n=$(curl -s -o /dev/null -w '%{num_connects}\n' "$U/v2/health/live" "$U/v2/health/live" "$U/v2/health/live" | paste -sd+ | bc)
+n=$(curl -s -o /dev/null -w '%{num_connects}\n' "$U/v2/health/live" "$U/v2/health/live" "$U/v2/health/live" | awk '{s+=$1} END {print s}')
 if [[ "$n" == 1 ]]; then ok "HTTP/1.1 keep-alive reuses the connection"; else not_ok "keep-alive: $n connections for 3 requests"; fi
 
 # Error log: one line per failure, with the request id.
