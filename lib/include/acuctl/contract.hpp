@@ -50,3 +50,18 @@ inline constexpr std::string_view metric_loads = "acu_model_loads_total";
 inline constexpr std::string_view metric_swaps = "acu_model_swaps_total";
 
 }  // namespace acuctl::contract
+
+namespace acuctl::contract {
+
+// Runner slots and metric label values (SPEC section 6)
+inline constexpr std::string_view slot_stable = "stable";
+inline constexpr std::string_view slot_canary = "canary";
+inline constexpr std::string_view load_result_success = "success";
+inline constexpr std::string_view load_result_failure = "failure";
+inline constexpr std::string_view swap_deploy = "deploy";
+inline constexpr std::string_view swap_promote = "promote";
+inline constexpr std::string_view swap_rollback = "rollback";
+inline constexpr std::string_view header_request_id = "X-Request-Id";
+inline constexpr std::string_view server_name = "acuctl";
+
+}  // namespace acuctl::contract

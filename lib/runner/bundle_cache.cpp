@@ -1,0 +1,142 @@
+// Bundle cache and model loading for the runner.
+#include "acuctl/bundle_cache.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+
+#include "acuctl/bundle.hpp"
+#include "acuctl/error.hpp"
+#include "acuctl/files.hpp"
+#include "acuctl/sha256.hpp"
+#include "acuctl/timefmt.hpp"
+
+namespace acuctl::runner {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr std::string_view sha256_prefix = "sha256:";
+
+fs::path temp_name(const fs::path& dir) {
+  static std::atomic<unsigned> counter{0};
+  return dir / (".incoming-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)));
+}
+
+}  // namespace
+
+BundleCache::BundleCache(fs::path state_dir) : root_(std::move(state_dir)) {
+  std::error_code ec;
+  fs::create_directories(root_ / "bundles" / "sha256", ec);
+  if (!ec) fs::create_directories(root_ / "models", ec);
+  if (ec) fail("cannot create the state directory '" + root_.string() + "': " + ec.message());
+}
+
+fs::path BundleCache::bundle_path(std::string_view hex) const {
+  return root_ / "bundles" / "sha256" / (std::string(hex) + ".acu");
+}
+
+fs::path BundleCache::model_dir(std::string_view hex) const { return root_ / "models" / std::string(hex); }
+
+std::string BundleCache::add_file(const fs::path& file) {
+  fs::path dir = root_ / "bundles" / "sha256";
+  fs::path temp = temp_name(dir);
+  std::error_code ec;
+  fs::copy_file(file, temp, fs::copy_options::overwrite_existing, ec);
+  if (ec) fail("cannot copy bundle '" + file.string() + "' into the cache: " + ec.message());
+  try {
+    // Hash the copy, not the original: the original may change meanwhile.
+    FileDigest d = sha256_file(temp);
+    fs::rename(temp, bundle_path(d.hex));
+    return std::string(sha256_prefix) + d.hex;
+  } catch (...) {
+    fs::remove(temp, ec);
+    rethrow_with_context("cannot add bundle '" + file.string() + "' to the cache");
+  }
+}
+
+void BundleCache::add_bytes(std::string_view digest, std::string_view bytes) {
+  if (!is_sha256_digest(digest)) fail_usage("'" + std::string(digest) + "' is not a sha256:HEX digest");
+  std::string got = std::string(sha256_prefix) + sha256_hex(bytes);
+  if (got != digest)
+    fail_verification("uploaded bundle does not match its digest: expected " + std::string(digest) + ", got " + got);
+  write_file_atomic(bundle_path(digest.substr(sha256_prefix.size())), bytes);
+}
+
+ResolvedBundle resolve_bundle(const std::string& ref, BundleCache& cache) {
+  if (ref.rfind(sha256_prefix, 0) == 0) {
+    if (!is_sha256_digest(ref)) fail_usage("cannot resolve '" + ref + "': not a sha256:HEX digest (64 hex digits)");
+    fs::path path = cache.bundle_path(ref.substr(sha256_prefix.size()));
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec))
+      fail("cannot resolve '" + ref + "': no such bundle in the cache of '" + cache.state_dir().string() + "'",
+           "upload it first (PUT /admin/v1/bundles/" + ref + ") or pass the path of a .acu file");
+    return {ref, path};
+  }
+  std::error_code ec;
+  if (fs::is_regular_file(ref, ec)) {
+    std::string digest = cache.add_file(ref);
+    return {digest, cache.bundle_path(digest.substr(sha256_prefix.size()))};
+  }
+  if (ref.rfind("oci:", 0) == 0)
+    fail("cannot resolve '" + ref + "': OCI layout references are not supported by this runner yet",
+         "pass the path of a .acu file");
+  if (ref.find('/') != std::string::npos && ref.find(".acu") == std::string::npos && ref.find(':') != std::string::npos)
+    fail("cannot resolve '" + ref + "': registry references are not supported by this runner yet",
+         "pull it with 'acuctl pull' and pass the .acu file");
+  fail("cannot resolve '" + ref + "': no such file", "pass the path of a .acu file or a cached sha256:HEX digest");
+}
+
+namespace {
+
+std::shared_ptr<const LoadedModel> load_model_unchecked(const std::string& ref, BundleCache& cache,
+                                                        const TrustPolicy& trust, const Warn& warn) {
+  ResolvedBundle bundle = resolve_bundle(ref, cache);
+  std::string hex = bundle.digest.substr(sha256_prefix.size());
+  fs::path dir = cache.model_dir(hex);
+  if (trust.keys.empty() && !trust.allow_unsigned)
+    throw Error(Exit::verification, "refusing to load '" + ref + "': no trusted key (--trust) to check its signature",
+                "pass --trust KEY.pub, or --allow-unsigned for development");
+  BundleInfo info;
+  {
+    std::lock_guard lock(cache.unpack_mutex());
+    std::error_code ec;
+    ReadOptions options;
+    if (!fs::exists(dir, ec)) options.extract_to = dir;
+    options.trusted = trust.keys.empty() ? nullptr : &trust.keys;
+    try {
+      info = verify_bundle(bundle.path, options);
+    } catch (const Error& e) {
+      if (!(trust.allow_unsigned && options.trusted && e.exit() == Exit::verification)) throw;
+      options.trusted = nullptr;  // --allow-unsigned: digests still have to match
+      info = verify_bundle(bundle.path, options);
+    }
+    if (info.bundle.digest != bundle.digest)
+      fail_verification("cached bundle '" + bundle.path.string() + "' does not match its digest " + bundle.digest);
+  }
+  const Descriptor& d = info.manifest.descriptor;
+  if (!info.trusted_key && warn)
+    warn("serving " + d.name + " " + d.version + " (" + bundle.digest + ") without a trusted signature (" +
+         (info.signed_ ? "signed by " + info.manifest.key_id.value_or("an unknown key") : std::string("unsigned")) +
+         "): --allow-unsigned is for development only");
+  auto model = std::make_shared<LoadedModel>();
+  model->descriptor = d;
+  model->digest = bundle.digest;
+  model->ref = ref;
+  model->loaded_at = now_rfc3339();
+  model->dir = dir;
+  model->runtime = load_runtime(d, dir);
+  return model;
+}
+
+}  // namespace
+
+std::shared_ptr<const LoadedModel> load_model(const std::string& ref, BundleCache& cache, const TrustPolicy& trust,
+                                              const Warn& warn) {
+  try {
+    return load_model_unchecked(ref, cache, trust, warn);
+  } catch (...) {
+    rethrow_with_context("cannot load '" + ref + "'");
+  }
+}
+
+}  // namespace acuctl::runner
