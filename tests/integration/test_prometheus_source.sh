@@ -11,6 +11,8 @@ mkdir -p "$WORK/www" "$WORK/tsdb"
 metrics_port=$(free_port)
 prom_port=$(free_port)
 background $PY -m http.server --bind 127.0.0.1 --directory "$WORK/www" "$metrics_port" >"$WORK/http.log" 2>&1
+# On a loaded machine Python may take a while to listen; the live cases read it directly.
+wait_http "http://127.0.0.1:$metrics_port/" 60 || { cat "$WORK/http.log"; exit 1; }
 cat >"$WORK/prometheus.yml" <<YAML
 global:
   scrape_interval: 1s
