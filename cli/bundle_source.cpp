@@ -3,6 +3,7 @@
 
 #include "acuctl/bundle.hpp"
 #include "acuctl/error.hpp"
+#include "acuctl/sha256.hpp"
 
 namespace acuctl::cli {
 namespace fs = std::filesystem;
@@ -31,6 +32,20 @@ InspectedBundle inspect_bundle(const std::string& source, const Context& ctx) {
   LocalBundle local = fetch_bundle(source, ctx);
   BundleInfo info = read_bundle_manifest(local.path);
   return {info.manifest, info.bundle.digest, info.bundle.size, info.signed_};
+}
+
+std::string stage_on_runners(const std::string& source, const FleetOptions& fleet, const Context& ctx) {
+  std::error_code ec;
+  if (!fs::is_regular_file(source, ec)) return source;  // the runners resolve it
+  LocalBundle local = fetch_bundle(source, ctx);
+  std::string digest = "sha256:" + sha256_file(local.path).hex;
+  ctx.debug("uploading " + source + " (" + digest + ") to " + std::to_string(fleet.runners.size()) + " runner(s)");
+  auto replies = fleet_upload(fleet, local.path, digest);
+  std::string failed;
+  for (const auto& r : replies)
+    if (!r.ok()) failed += (failed.empty() ? "" : "; ") + r.describe();
+  if (!failed.empty()) fail("cannot upload '" + source + "': " + failed);
+  return digest;
 }
 
 }  // namespace acuctl::cli

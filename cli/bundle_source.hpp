@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "acuctl/fleet.hpp"
 #include "acuctl/manifest.hpp"
 #include "command.hpp"
 
@@ -29,5 +30,11 @@ struct InspectedBundle {
   bool is_signed = false;
 };
 InspectedBundle inspect_bundle(const std::string& source, const Context& ctx);
+
+// Makes a reference usable by runners: a local file (or, once resolved
+// locally, an oci: layout reference) is uploaded to every runner and becomes
+// "sha256:HEX"; a registry reference is passed on for the runners to pull.
+// Throws naming the runners that refused the upload.
+std::string stage_on_runners(const std::string& source, const FleetOptions& fleet, const Context& ctx);
 
 }  // namespace acuctl::cli
