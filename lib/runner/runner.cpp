@@ -44,6 +44,12 @@ std::int64_t to_ms(SysClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
+// Rounded up to the second (the state's times have whole seconds), so a lease
+// is never shorter than asked.
+std::string lease_expiry(std::int64_t seconds) {
+  return rfc3339_utc(std::chrono::ceil<std::chrono::seconds>(SysClock::now() + std::chrono::seconds(seconds)));
+}
+
 // Runs the bundle's example through the model: it must answer with every
 // declared (or requested) output, as declared.
 void warm_up(const LoadedModel& model) {
@@ -300,8 +306,7 @@ ServingState Runner::canary(const CanaryRequest& request, const ChangeRequest& w
     next.canary_weight = request.weight;
     next.lease.reset();
     if (request.lease_seconds) {
-      auto expires = SysClock::now() + std::chrono::seconds(*request.lease_seconds);
-      next.lease = Lease{request.owner.value_or(who.actor), rfc3339_utc(expires), *request.lease_seconds};
+      next.lease = Lease{request.owner.value_or(who.actor), lease_expiry(*request.lease_seconds), *request.lease_seconds};
     }
     AuditEntry e{"", who.actor, action, stable_version(), model->descriptor.version, "",
                  "weight " + std::to_string(request.weight) + (request.force ? ", forced" : ""), 200};
@@ -324,7 +329,7 @@ ServingState Runner::set_weight(const WeightRequest& request, const ChangeReques
     if (request.lease_seconds || next.lease) {
       std::int64_t seconds = request.lease_seconds.value_or(next.lease ? next.lease->seconds : 0);
       std::string owner = next.lease ? next.lease->owner : who.actor;
-      next.lease = Lease{owner, rfc3339_utc(SysClock::now() + std::chrono::seconds(seconds)), seconds};
+      next.lease = Lease{owner, lease_expiry(seconds), seconds};
     }
     AuditEntry e{"", who.actor, action, state_.canary->version, state_.canary->version, "",
                  "weight " + std::to_string(state_.canary_weight) + " -> " + std::to_string(request.weight), 200};
