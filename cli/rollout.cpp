@@ -190,7 +190,8 @@ void register_rollout(CLI::App& app, Context& ctx) {
       if (result.exit == Exit::ok) return 0;
       const char* what = result.exit == Exit::rolled_back   ? "rolled back"
                          : result.exit == Exit::interrupted ? "interrupted and rolled back"
-                                                            : "not completed";
+                         : result.exit == Exit::not_completed ? "not completed"
+                                                              : "failed";
       throw Error(result.exit, "rollout of " + opts->ref + " " + what + ": " + result.reason);
     };
   });

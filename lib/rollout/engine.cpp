@@ -331,11 +331,12 @@ RolloutResult Engine::run() {
                                [](const auto& r) { return r.answered() && (r.status == 403 || r.status == 409); });
     if (result_.canary_version.empty()) {
       // Nothing was loaded anywhere: nothing to roll back.
-      result_.exit = refused ? Exit::verification : Exit::not_completed;
+      // Nothing was changed anywhere: a plain failure, as deploy reports it.
+      result_.exit = refused ? Exit::verification : Exit::failure;
       result_.reason = "canary load failed: " + *problem;
       json ev = event("result");
       ev["exit"] = static_cast<int>(result_.exit);
-      ev["result"] = refused ? "refused" : "not_completed";
+      ev["result"] = refused ? "refused" : "failed";
       ev["reason"] = result_.reason;
       emit_(ev);
       return result_;

@@ -16,8 +16,10 @@ namespace acuctl::rollout {
 namespace {
 using Clock = std::chrono::steady_clock;
 constexpr long request_timeout_ms = 2000;
-constexpr double rps_per_thread = 100;
-constexpr int max_threads = 8;
+// Requests are synchronous per thread, so a slow model needs more threads to
+// keep the rate: 20 requests/s each leaves 50 ms per request.
+constexpr double rps_per_thread = 20;
+constexpr int max_threads = 16;
 
 size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
 }  // namespace
