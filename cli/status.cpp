@@ -38,7 +38,7 @@ void register_status(CLI::App& app, Context& ctx) {
       auto sample = opts->sample == "0" ? std::chrono::milliseconds{0} : parse_duration(opts->sample);
       auto rows = rollout::fleet_status(fleet, sample);
       bool all_reachable = true;
-      for (const auto& r : rows) all_reachable = all_reachable && r.reachable;
+      for (const auto& r : rows) all_reachable = all_reachable && r.reachable && r.error.empty();
       if (ctx.json()) {
         nlohmann::json runners = nlohmann::json::array();
         for (const auto& r : rows) runners.push_back(rollout::status_to_json(r));
@@ -66,7 +66,8 @@ void register_status(CLI::App& app, Context& ctx) {
           std::cout << line << "\n";
         }
         for (const auto& r : rows)
-          if (!r.reachable) std::cerr << "acuctl: error: " << r.error << "\n";
+          if (!r.error.empty())
+            std::cerr << "acuctl: error: " << (r.reachable ? "runner " : "cannot reach runner ") << r.runner << ": " << r.error << "\n";
         std::cout.flush();
       }
       return all_reachable ? 0 : 1;

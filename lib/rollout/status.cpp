@@ -91,8 +91,9 @@ std::vector<RunnerStatus> fleet_status(const FleetOptions& fleet, std::chrono::m
     if (!states[i].ok()) {
       RunnerStatus s;
       s.runner = runner;
-      s.reachable = false;
-      s.error = states[i].answered() ? states[i].describe() : states[i].error;
+      // A runner that answers with an error (401 without a token) is reachable.
+      s.reachable = states[i].answered();
+      s.error = states[i].answered() ? states[i].describe().substr(runner.size() + 2) : states[i].error;
       out.push_back(std::move(s));
       continue;
     }
