@@ -1,5 +1,6 @@
-// Where verify and inspect get a bundle from: a local .acu file now; OCI
-// layouts and registries plug in here (the registry issue).
+// Where verify and inspect get a bundle from: a local .acu file, an OCI
+// layout (oci:DIR[:TAG|@DIGEST]) or a registry reference; plus the registry
+// flags every command that talks to a registry shares.
 #pragma once
 #include <filesystem>
 #include <optional>
@@ -7,9 +8,19 @@
 
 #include "acuctl/fleet.hpp"
 #include "acuctl/manifest.hpp"
+#include "acuctl/registry.hpp"
 #include "command.hpp"
 
 namespace acuctl::cli {
+
+struct RegistryFlags {
+  bool plain_http = false;
+  std::string connect_timeout = "10s";
+};
+// Adds --plain-http and --connect-timeout to `cmd`.
+void add_registry_flags(CLI::App* cmd, RegistryFlags& flags);
+// RegistryOptions from the flags (credentials: environment or docker config).
+RegistryOptions registry_options(const RegistryFlags& flags);
 
 struct LocalBundle {
   std::filesystem::path path;
@@ -20,8 +31,9 @@ struct LocalBundle {
   ~LocalBundle();
 };
 
-// Makes the bundle named by `source` available as a local file.
-LocalBundle fetch_bundle(const std::string& source, const Context& ctx);
+// Makes the bundle named by `source` available as a local file: remote
+// references are pulled (digest-verified) into a temporary directory.
+LocalBundle fetch_bundle(const std::string& source, const Context& ctx, const RegistryFlags& flags = {});
 
 struct InspectedBundle {
   Manifest manifest;
@@ -29,7 +41,8 @@ struct InspectedBundle {
   std::uint64_t size = 0;
   bool is_signed = false;
 };
-InspectedBundle inspect_bundle(const std::string& source, const Context& ctx);
+// Remote references: reads the OCI manifest and config blob only.
+InspectedBundle inspect_bundle(const std::string& source, const Context& ctx, const RegistryFlags& flags = {});
 
 // Makes a reference usable by runners: a local file (or, once resolved
 // locally, an oci: layout reference) is uploaded to every runner and becomes

@@ -41,11 +41,13 @@ void print_text(const Context& ctx, const Manifest& m, const std::string& digest
 
 void register_inspect(CLI::App& app, Context& ctx) {
   auto source = std::make_shared<std::string>();
+  auto registry = std::make_shared<RegistryFlags>();
   auto* cmd = app.add_subcommand("inspect", "Show a bundle's name, version, runtime, tensors, files and signer");
   cmd->add_option("BUNDLE", *source, "Bundle file or reference")->required();
-  cmd->callback([source, &ctx] {
-    ctx.action = [source, &ctx] {
-      InspectedBundle b = inspect_bundle(*source, ctx);
+  add_registry_flags(cmd, *registry);
+  cmd->callback([source, registry, &ctx] {
+    ctx.action = [source, registry, &ctx] {
+      InspectedBundle b = inspect_bundle(*source, ctx, *registry);
       if (ctx.json()) {
         nlohmann::json j = manifest_to_json(b.manifest);
         j["digest"] = b.digest;

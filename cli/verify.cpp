@@ -11,6 +11,7 @@ struct Options {
   std::string source;
   std::vector<std::string> keys;
   std::string unpack_limit;
+  RegistryFlags registry;
 };
 
 void register_verify(CLI::App& app, Context& ctx) {
@@ -18,11 +19,12 @@ void register_verify(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("verify", "Check a bundle's digests and, with --key, its signature");
   cmd->add_option("BUNDLE", opts->source, "Bundle file or reference")->required();
   cmd->add_option("--key", opts->keys, "Trusted public key (SPKI PEM); repeat for several");
+  add_registry_flags(cmd, opts->registry);
   cmd->callback([opts, &ctx] {
     ctx.action = [opts, &ctx] {
       std::vector<PublicKey> keys;
       for (const auto& k : opts->keys) keys.push_back(PublicKey::load(k));
-      LocalBundle bundle = fetch_bundle(opts->source, ctx);
+      LocalBundle bundle = fetch_bundle(opts->source, ctx, opts->registry);
       ReadOptions ro;
       ro.trusted = &keys;
       BundleInfo info = verify_bundle(bundle.path, ro);

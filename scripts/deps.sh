@@ -11,6 +11,7 @@ packages=(
   # tests and benchmarks
   zstd openssl curl python3 python3-jsonschema python3-xgboost python3-numpy python3-flask gunicorn
   docker-registry apache2-utils skopeo prometheus wrk hyperfine procps psmisc
+  python3-jwt python3-cryptography
 )
 
 missing=()

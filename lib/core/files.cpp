@@ -104,8 +104,8 @@ PendingFile::~PendingFile() {
 
 void PendingFile::write(const void* data, std::size_t size) { write_all(fd_, data, size, final_); }
 
-void PendingFile::commit() {
-  if (::fsync(fd_) != 0) fail("cannot sync '" + final_.string() + "': " + errno_text(errno));
+void PendingFile::commit(bool sync) {
+  if (sync && ::fsync(fd_) != 0) fail("cannot sync '" + final_.string() + "': " + errno_text(errno));
   if (::close(fd_) != 0) {
     fd_ = -1;
     fail("cannot close '" + final_.string() + "': " + errno_text(errno));
@@ -114,7 +114,7 @@ void PendingFile::commit() {
   if (::rename(temp_.c_str(), final_.c_str()) != 0)
     fail("cannot rename into '" + final_.string() + "': " + errno_text(errno));
   committed_ = true;
-  fsync_directory(final_.parent_path());
+  if (sync) fsync_directory(final_.parent_path());
 }
 
 void write_file_atomic(const fs::path& path, std::string_view data, unsigned mode) {

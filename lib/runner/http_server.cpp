@@ -40,9 +40,11 @@ using Clock = std::chrono::steady_clock;
 class Session;
 
 struct Worker {
+  // Declared before the io_context: sessions still queued in it when it is
+  // destroyed (a forced shutdown) unregister themselves from this list.
+  std::list<Session*> sessions;  // touched only on this worker's thread
   net::io_context ioc{1};
   net::executor_work_guard<net::io_context::executor_type> guard = net::make_work_guard(ioc);
-  std::list<Session*> sessions;  // touched only on this worker's thread
   net::steady_timer grace{ioc};
   bool stopping = false;
   std::uint64_t next_id = 0;

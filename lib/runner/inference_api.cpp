@@ -69,7 +69,7 @@ void model_metadata(const RoutingTable& table, const Slot& slot, HttpResponse& r
   res.body = j.dump();
 }
 
-void infer(const RoutingTable& table, const Slot& slot, const HttpRequest& req, HttpResponse& res) {
+void infer(const Slot& slot, const HttpRequest& req, HttpResponse& res) {
   const LoadedModel& model = *slot.model;
   const Descriptor& d = model.descriptor;
   res.headers.emplace_back(contract::header_version, d.version);
@@ -88,11 +88,11 @@ void infer(const RoutingTable& table, const Slot& slot, const HttpRequest& req, 
   } catch (const oip::BadRequest& e) {
     json_error(res, 400, e.what());
   }
-  (void)table;
 }
 
-void infer_and_count(const RoutingTable& table, const Slot& slot, const HttpRequest& req, HttpResponse& res) {
-  infer(table, slot, req, res);
+// The caller holds the routing table, which keeps the slot's model alive.
+void infer_and_count(const Slot& slot, const HttpRequest& req, HttpResponse& res) {
+  infer(slot, req, res);
   double seconds = std::chrono::duration<double>(Clock::now() - req.received).count();
   slot.series->observe(res.status, seconds);
 }
@@ -157,13 +157,13 @@ bool handle_inference_api(const Router& router, Metrics& metrics, const HttpRequ
   if (seg.size() == rest + 1 && seg[rest] == "infer") {
     if (!method_is(req, res, "POST")) return true;
     if (versioned) {
-      infer_and_count(*table, *versioned, req, res);
+      infer_and_count(*versioned, req, res);
       return true;
     }
     RouteChoice choice = choose_slot(*table, req.header(contract::header_target), req.header(contract::header_route_key),
                                      random_draw());
     switch (choice.error) {
-      case RouteError::none: infer_and_count(*table, *choice.slot, req, res); break;
+      case RouteError::none: infer_and_count(*choice.slot, req, res); break;
       case RouteError::bad_target:
         json_error(res, 400, std::string(contract::header_target) + " must be 'stable' or 'canary'");
         break;

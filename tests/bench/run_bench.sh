@@ -5,11 +5,13 @@
 #   3. acuctl serve, xgboost runtime, the iris template model
 #   4. the Acumos-style baseline: Flask under gunicorn, 2 sync workers, same model
 # plus the request-decoding micro benchmark. Measures; never passes or fails.
-# Usage: tests/bench/run_bench.sh [DURATION]   (ACUCTL=path/to/acuctl to choose the binary)
+# Usage: tests/bench/run_bench.sh [DURATION]   (per round; ROUNDS=3 rounds)
+#   ACUCTL=path/to/acuctl (default build/dev/acuctl), THREADS=server threads (default: cores),
+#   WRK_THREADS=wrk threads (default 2)
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 ACUCTL=${ACUCTL:-$SRC/build/dev/acuctl}
-DURATION=${1:-10s}
+DURATION=${1:-5s}
 THREADS=${THREADS:-$(nproc)}
 PY=/usr/bin/python3
 WORK=$(mktemp -d /tmp/acuctl-bench.XXXXXX)
@@ -42,44 +44,46 @@ cp iris/example.json iris_body.json
 
 run_wrk() {  # NAME PORT PATH BODY
   local out
-  out=$(BODY_FILE="$WORK/$4" wrk -t2 -c32 -d"$DURATION" --latency -s "$SRC/tests/bench/post.lua" "http://127.0.0.1:$2$3" | grep '^RESULT')
+  out=$(BODY_FILE="$WORK/$4" wrk -t"${WRK_THREADS:-2}" -c32 -d"$DURATION" --latency -s "$SRC/tests/bench/post.lua" "http://127.0.0.1:$2$3" | grep '^RESULT')
   echo "$1 $out" | tee -a results.txt
 }
 
-port=$(free_port)
-"$SRC/build/bench/floor_server" "$port" "$THREADS" & pids+=($!)
-wait_port "$port"
-run_wrk floor "$port" /v2/models/fixture/infer native_body.json
-kill "${pids[-1]}"
-
-port=$(free_port)
-"$ACUCTL" -q serve --listen "127.0.0.1:$port" --state-dir s1 --model native.acu --allow-unsigned --threads "$THREADS" 2>/dev/null & pids+=($!)
-wait_port "$port"
-run_wrk native "$port" /v2/models/fixture/infer native_body.json
-kill "${pids[-1]}"
-
-port=$(free_port)
-"$ACUCTL" -q serve --listen "127.0.0.1:$port" --state-dir s2 --model iris.acu --allow-unsigned --threads "$THREADS" 2>/dev/null & pids+=($!)
-wait_port "$port"
-run_wrk xgboost "$port" /v2/models/iris/infer iris_body.json
-kill "${pids[-1]}"
-
-port=$(free_port)
+# All four servers run at once (idle while another is measured); rounds
+# alternate between them so that a burst of load on this shared machine does
+# not favour one side. The summary takes each side's median round.
+declare -A port_of
+port_of[floor]=$(free_port)
+"$SRC/build/bench/floor_server" "${port_of[floor]}" "$THREADS" & pids+=($!)
+port_of[native]=$(free_port)
+"$ACUCTL" -q serve --listen "127.0.0.1:${port_of[native]}" --state-dir s1 --model native.acu --allow-unsigned --threads "$THREADS" 2>/dev/null & pids+=($!)
+port_of[xgboost]=$(free_port)
+"$ACUCTL" -q serve --listen "127.0.0.1:${port_of[xgboost]}" --state-dir s2 --model iris.acu --allow-unsigned --threads "$THREADS" 2>/dev/null & pids+=($!)
+port_of[flask]=$(free_port)
 (cd "$SRC/tests/bench" && OMP_NUM_THREADS=1 MODEL="$SRC/templates/xgboost/iris.json" \
-  exec gunicorn -w 2 -k sync -b "127.0.0.1:$port" --log-level warning flask_runner:app) & pids+=($!)
-wait_port "$port"
-run_wrk flask "$port" /v2/models/iris/infer iris_body.json
-kill "${pids[-1]}"
+  exec gunicorn -w 2 -k sync -b "127.0.0.1:${port_of[flask]}" --log-level warning flask_runner:app) & pids+=($!)
+for name in floor native xgboost flask; do wait_port "${port_of[$name]}"; done
+
+for round in $(seq 1 "${ROUNDS:-3}"); do
+  echo "== round $round" >&2
+  run_wrk floor "${port_of[floor]}" /v2/models/fixture/infer native_body.json
+  run_wrk native "${port_of[native]}" /v2/models/fixture/infer native_body.json
+  run_wrk xgboost "${port_of[xgboost]}" /v2/models/iris/infer iris_body.json
+  run_wrk flask "${port_of[flask]}" /v2/models/iris/infer iris_body.json
+done
 
 echo
 "$WORK/bench_decode"
 echo
 $PY - results.txt <<'PY'
 import sys
-r = {}
+import statistics
+rounds = {}
 for line in open(sys.argv[1]):
     name, _, *fields = line.split()
-    r[name] = {k: float(v) for k, v in (f.split("=") for f in fields)}
+    rounds.setdefault(name, []).append({k: float(v) for k, v in (f.split("=") for f in fields)})
+# Each side's median round by requests/s.
+r = {name: sorted(rs, key=lambda v: v["rps"])[len(rs) // 2] for name, rs in rounds.items()}
+print(f"median of {len(rounds['floor'])} rounds:")
 for name, v in r.items():
     print(f"{name:8s} {v['rps']:10.0f} req/s  p50 {v['p50_ms']:7.3f} ms  p99 {v['p99_ms']:7.3f} ms  errors {v['errors']:.0f}  non-2xx {v['non2xx']:.0f}")
 print(f"native / floor   = {r['native']['rps'] / r['floor']['rps']:.2f}  (goal >= 0.50)")

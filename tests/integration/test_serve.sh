@@ -68,8 +68,13 @@ big_header=$(head -c 40000 /dev/zero | tr '\0' a)
 http_expect 431 "oversized header is 431" -H "X-Big: $big_header" "$U/v2/health/live"
 http_expect 200 "still serving after the limits" -X POST -d @proj/example.json "$U/v2/models/fixture/infer"
 
+# A large valid body (over 1 MiB, so curl sends Expect: 100-continue).
+$PY -c 'import json; rows=70000; print(json.dumps({"inputs":[{"name":"x","datatype":"FP32","shape":[rows,4],"data":[[r%7,1,2.5,-1] for r in range(rows)]}]}))' >large.json
+http_expect 200 "a 2 MiB request (Expect: 100-continue) is answered" -X POST -H 'Content-Type: application/json' --data-binary @large.json "$U/v2/models/fixture/infer"
+jcheck "$WORK/body" 'j["outputs"][0]["shape"]==[70000,4] and j["outputs"][1]["data"][:3]==[2.5,3.5,4.5]' "with all 70000 rows"
+
 # Keep-alive: several requests over one connection.
-n=$(curl -s -o /dev/null -w '%{num_connects}\n' "$U/v2/health/live" "$U/v2/health/live" "$U/v2/health/live" | paste -sd+ | bc)
+n=$(curl -s -o /dev/null -w '%{num_connects}\n' "$U/v2/health/live" "$U/v2/health/live" "$U/v2/health/live" | awk '{s+=$1} END {print s}')
 if [[ "$n" == 1 ]]; then ok "HTTP/1.1 keep-alive reuses the connection"; else not_ok "keep-alive: $n connections for 3 requests"; fi
 
 # Error log: one line per failure, with the request id.
@@ -103,6 +108,11 @@ if grep -q '^y (FP32, shape \[2,4\]):' "$WORK/last.out" && grep -q '^fixture 1.0
   not_ok "predict text output"; cat "$WORK/last.out"; fi
 expect_exit 0 "predict -o json" -- "$ACUCTL" -o json predict "$U" --model fixture --input proj/example.json
 jcheck "$WORK/last.out" 'j["outputs"][0]["data"]==[2,4,6,8,1,-2,0,16]' "predict -o json prints the OIP answer"
+expect_exit 0 "predict reads the request from stdin and asks a version" -- \
+  sh -c "\"$ACUCTL\" -o json predict '$U' --model fixture --model-version 1.0.0 --input - <proj/example.json"
+jcheck "$WORK/last.out" 'j["model_version"]=="1.0.0"' "predict --model-version answers from that version"
+expect_exit 1 "predict with an unknown version fails" -- "$ACUCTL" predict "$U" --model fixture --model-version 9 --input proj/example.json
+expect_err_contains "HTTP 404" "the unknown version is a 404"
 echo '{"inputs":[]}' >bad.json
 expect_exit 1 "predict with a bad request fails" -- "$ACUCTL" predict "$U" --model fixture --input bad.json
 expect_err_contains "HTTP 400: missing input 'x'" "predict names the runner's error"

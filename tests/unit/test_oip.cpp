@@ -188,3 +188,49 @@ TEST_CASE("half precision round trips") {
     CHECK(oip::half_to_float(oip::float_to_half(f)) == f);
   CHECK(oip::float_to_half(1e6f) == 0x7c00);
 }
+
+TEST_CASE("every prefix of a valid request is refused cleanly") {
+  std::string body =
+      R"({"id":"\u00e9\ud83d\ude00","parameters":{"a":[1,{"b":null}],"c":true},"inputs":[{"name":"features",)"
+      R"("datatype":"FP32","shape":[1,4],"parameters":{},"data":[[1.5e0,-2,3E+1,4]]}],"outputs":[{"name":"probabilities"}]})";
+  auto full = oip::parse_infer_request(body);
+  CHECK(full.id == "\xc3\xa9\xf0\x9f\x98\x80");
+  CHECK(values<float>(full.inputs[0]) == std::vector<float>{1.5f, -2, 30, 4});
+  CHECK(full.outputs == std::vector<std::string>{"probabilities"});
+  for (std::size_t n = 0; n < body.size(); ++n) {
+    CAPTURE(n);
+    // A copy, so that AddressSanitizer sees any read past the prefix.
+    std::unique_ptr<char[]> prefix(new char[n ? n : 1]);
+    std::memcpy(prefix.get(), body.data(), n);
+    CHECK_THROWS_AS(oip::parse_infer_request(std::string_view(prefix.get(), n)), BadRequest);
+  }
+}
+
+TEST_CASE("the JSON grammar is enforced") {
+  auto data = [](const std::string& d) {
+    return oip::parse_infer_request(R"({"inputs":[{"name":"t","datatype":"FP64","shape":[1],"data":[)" + d + "]}]}");
+  };
+  CHECK(values<double>(data("-0.25e-2").inputs[0])[0] == -0.0025);
+  CHECK(values<double>(data(" \n\t 7 \r ").inputs[0])[0] == 7);
+  CHECK(values<double>(data("1e-400").inputs[0])[0] == 0.0);
+  for (const char* bad : {"01", "1.", ".5", "+1", "-", "1e", "1e+", "0x10", "NaN", "Infinity", "1 2", "tru", "nul", "1,"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(data(bad), BadRequest);
+  }
+  CHECK_THROWS_AS(oip::parse_infer_request(R"({"inputs":[]} x)"), BadRequest);
+  CHECK_THROWS_AS(oip::parse_infer_request(R"({"inputs":[],})"), BadRequest);
+  CHECK_THROWS_AS(oip::parse_infer_request(R"({"inputs" [],})"), BadRequest);
+  CHECK_THROWS_AS(oip::parse_infer_request("{\"id\":\"a\x01\",\"inputs\":[]}"), BadRequest);
+  CHECK_THROWS_AS(oip::parse_infer_request(R"({"id":"\x","inputs":[]})"), BadRequest);
+  CHECK_THROWS_AS(oip::parse_infer_request(R"({"id":"\ud800","inputs":[]})"), BadRequest);
+  CHECK_THROWS_AS(oip::parse_infer_request(R"({"id":"\udc00","inputs":[]})"), BadRequest);
+  CHECK_THROWS_AS(oip::parse_infer_request(R"({"id":"\u12g4","inputs":[]})"), BadRequest);
+  std::string deep_unknown = R"({"x":)" + std::string(200, '[') + std::string(200, ']') + R"(,"inputs":[]})";
+  CHECK_THROWS_WITH_AS(oip::parse_infer_request(deep_unknown), doctest::Contains("nested too deeply"), BadRequest);
+  CHECK_NOTHROW(oip::parse_infer_request(R"({"x":[[[{"y":[]}]]],"inputs":[]})"));
+}
+
+TEST_CASE("the error names the byte where JSON went wrong") {
+  CHECK_THROWS_WITH_AS(oip::parse_infer_request(R"({"inputs":[{"name" "x"}]})"),
+                       doctest::Contains("expected ':' (at byte 19)"), BadRequest);
+}

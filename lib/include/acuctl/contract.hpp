@@ -32,6 +32,7 @@ inline constexpr std::string_view annotation_ref_name = "org.opencontainers.imag
 // Environment variables
 inline constexpr const char* env_registry_username = "ACUCTL_REGISTRY_USERNAME";
 inline constexpr const char* env_registry_password = "ACUCTL_REGISTRY_PASSWORD";
+inline constexpr const char* env_docker_config = "DOCKER_CONFIG";  // directory of docker's config.json
 inline constexpr const char* env_runners = "ACUCTL_RUNNERS";
 inline constexpr const char* env_token = "ACUCTL_TOKEN";
 inline constexpr const char* env_no_color = "NO_COLOR";

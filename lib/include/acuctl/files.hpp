@@ -20,7 +20,9 @@ void fsync_directory(const std::filesystem::path& dir);
 
 // A file being written next to its final path under a hidden temporary name.
 // commit() fsyncs and renames it into place; destruction without commit()
-// removes it, so a failed write leaves nothing behind.
+// removes it, so a failed write leaves nothing behind. commit(false) skips the
+// fsyncs (the file still appears only when complete, but a power loss may
+// leave it empty): for large downloads that are verified on use anyway.
 class PendingFile {
  public:
   explicit PendingFile(std::filesystem::path final_path, unsigned mode = 0644);
@@ -29,7 +31,7 @@ class PendingFile {
   PendingFile& operator=(const PendingFile&) = delete;
 
   void write(const void* data, std::size_t size);
-  void commit();
+  void commit(bool sync = true);
   int fd() const noexcept { return fd_; }
   const std::filesystem::path& temp_path() const noexcept { return temp_; }
   const std::filesystem::path& final_path() const noexcept { return final_; }
