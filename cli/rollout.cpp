@@ -11,6 +11,7 @@
 #include "acuctl/bundle.hpp"
 #include "acuctl/error.hpp"
 #include "acuctl/files.hpp"
+#include "acuctl/registry.hpp"
 #include "acuctl/rollout_engine.hpp"
 #include "acuctl/timefmt.hpp"
 #include "bundle_source.hpp"
@@ -60,11 +61,15 @@ std::string owner_name() {
   return "acuctl-rollout@" + std::string(host) + ":" + std::to_string(::getpid());
 }
 
-// The bundle's example request, when REF is a local bundle that has one.
-json local_example(const std::string& ref) {
+// The bundle's example request, when REF is a local bundle or an OCI layout
+// (read here anyway to upload it) that has one; null otherwise (the engine then
+// builds a request from the model's metadata).
+json local_example(const std::string& ref, const Context& ctx) {
   std::error_code ec;
-  if (!fs::is_regular_file(ref, ec)) return nullptr;
-  BundleInfo info = read_bundle_manifest(ref);
+  ReferenceKind kind = parse_reference(ref).kind;
+  if (kind != ReferenceKind::local_file && kind != ReferenceKind::oci_layout) return nullptr;
+  LocalBundle local = fetch_bundle(ref, ctx);
+  BundleInfo info = read_bundle_manifest(local.path);
   if (!info.manifest.descriptor.example) return nullptr;
   fs::path tmp = fs::temp_directory_path() / ("acuctl-example-" + std::to_string(::getpid()));
   fs::path dir = tmp / "model";
@@ -79,7 +84,7 @@ json local_example(const std::string& ref) {
   } cleanup{tmp};
   ReadOptions options;
   options.extract_to = dir;
-  verify_bundle(ref, options);
+  verify_bundle(local.path, options);
   const std::string& name = *info.manifest.descriptor.example;
   for (const fs::path& p : {dir / name, dir / "model" / name})
     if (fs::is_regular_file(p, ec)) {
@@ -174,7 +179,7 @@ void register_rollout(CLI::App& app, Context& ctx) {
       config.display_ref = opts->ref;
       config.owner = owner_name();
       config.load_rps = opts->load_rps;
-      if (opts->load_rps > 0) config.example = local_example(opts->ref);
+      if (opts->load_rps > 0) config.example = local_example(opts->ref, ctx);
       config.ref = stage_on_runners(opts->ref, config.fleet, ctx);
 
       rollout::EventSink emit = [&ctx](const json& ev) {
