@@ -117,6 +117,9 @@ void print_text(const Context& ctx, const json& ev) {
     ctx.print("rollout of " + ev.value("ref", std::string()) + " to " + std::to_string(ev["runners"].size()) +
               " runner(s): " + steps + "; analysis every " + ev["plan"]["analysis"].value("interval", "") +
               ", lease " + std::to_string(ev.value("lease_seconds", 0)) + "s");
+  } else if (kind == "canary" && ev.value("canary", std::string()).empty()) {
+    ctx.print("the canary did not load:");
+    runners();
   } else if (kind == "canary") {
     ctx.print("canary " + ev.value("model", std::string()) + " " + ev.value("canary", std::string()) +
               " loaded beside stable " + ev.value("stable", std::string()) + " at weight 0");

@@ -39,7 +39,7 @@ cp -r iris iris-v2
 sed -i 's/"version": "1.0.0"/"version": "2.0.0"/' iris-v2/model.json
 cp -r iris iris-v3
 sed -i 's/"version": "1.0.0"/"version": "3.0.0"/' iris-v3/model.json
-sed -i 's|^  const model\* m = handle;|  static _Atomic unsigned long calls;\n  if (calls++ % 3 == 0) { snprintf(err, err_cap, "v3 bug: every third request fails"); return 1; }\n  const model* m = handle;|' \
+sed -i 's|^  const model\* m = handle;|  static _Atomic unsigned long calls;\n  if (++calls % 3 == 0) { snprintf(err, err_cap, "v3 bug: every third request fails"); return 1; }\n  const model* m = handle;|' \
   iris-v3/model.c
 grep -q "v3 bug" iris-v3/model.c || { echo "demo: could not make the faulty v3" >&2; exit 1; }
 make -s -C iris-v3 -B >/dev/null
@@ -76,7 +76,7 @@ for _ in $(seq 20); do "$acuctl" -q predict "${urls[1]}" --model iris --input ir
 
 # 5. Roll out v2: analysed at 20%, 50% and 100%, then promoted.
 plan=(--steps 20,50,100 --interval 1s --step-duration 2s --min-requests 10 --max-error-rate 0.01
-      --max-latency-p99 250ms --load-rps 60)
+      --max-latency-p99 250ms --load-rps 100)
 step "$acuctl" rollout "$(ref 2.0.0)" --runner "$runners" "${plan[@]}"
 
 # 6. Roll out v3: the first window at 20% shows a third of its requests
@@ -87,11 +87,13 @@ if [[ $rc -ne 4 ]]; then echo "demo: the faulty v3 rollout exited $rc, expected 
 echo "(exit 4: rolled back because analysis failed)"
 
 # 7. Where the fleet stands, then stop the runners.
+(for _ in $(seq 40); do "$acuctl" -q predict "${urls[0]}" --model iris --input iris/example.json >/dev/null; done) &
+pids+=($!)
 step "$acuctl" status --runner "$runners"
-for s in "$work"/runner*/state.json; do
-  grep -q '"version":"2.0.0"' "$s" || { echo "demo: a runner is not on 2.0.0: $s" >&2; exit 1; }
-done
-for p in "${pids[@]}"; do kill -TERM "$p"; done
+"$acuctl" -o json status --runner "$runners" --sample 0 >status.json
+/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["runners"]; sys.exit(0 if all(x["stable"]=="2.0.0" and x["canary"] is None for x in r) else 1)' status.json \
+  || { echo "demo: the runners are not all on 2.0.0: $(cat status.json)" >&2; exit 1; }
+for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 for p in "${pids[@]}"; do wait "$p" || true; done
 pids=()
 echo
