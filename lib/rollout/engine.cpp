@@ -196,6 +196,7 @@ class Engine {
   }
 
   RolloutResult finish(Exit exit, const std::string& reason);
+  RolloutResult run_steps();
   void start_load();
   void refresh_baseline();
   Judgement analyse(const AnalysisState& state, json& ev);
@@ -350,7 +351,16 @@ RolloutResult Engine::run() {
   } catch (const std::exception& e) {
     return finish(Exit::not_completed, std::string("synthetic traffic: ") + e.what());
   }
+  try {
+    return run_steps();
+  } catch (const std::exception& e) {
+    // Whatever went wrong here, the canary must not stay behind.
+    return finish(Exit::not_completed, e.what());
+  }
+}
 
+RolloutResult Engine::run_steps() {
+  const Plan& plan = c_.plan;
   // 2. The steps.
   AnalysisState state;
   int window = 0;
