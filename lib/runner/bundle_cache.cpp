@@ -62,7 +62,36 @@ void BundleCache::add_bytes(std::string_view digest, std::string_view bytes) {
   write_file_atomic(bundle_path(digest.substr(sha256_prefix.size())), bytes);
 }
 
-ResolvedBundle resolve_bundle(const std::string& ref, BundleCache& cache) {
+namespace {
+
+bool is_oci_layout_ref(const std::string& ref) { return ref.rfind("oci:", 0) == 0; }
+
+// HOST[:PORT]/REPO[:TAG][@sha256:HEX]: a host part before the first '/'.
+bool looks_like_registry_ref(const std::string& ref) {
+  auto slash = ref.find('/');
+  if (slash == std::string::npos || slash == 0) return false;
+  std::string host = ref.substr(0, slash);
+  return host.find('.') != std::string::npos || host.find(':') != std::string::npos || host == "localhost";
+}
+
+// REGISTRY HOOK — the single place where `oci:DIR[:TAG|@sha256:HEX]` and
+// registry references are resolved. Once lib/registry lands, this becomes:
+//   pull_bundle(ref, temp, {.plain_http = plain_http});  // into a temp file in the cache
+//   return cache.add_file(temp) (then remove temp)
+// and the resulting "sha256:HEX" is loaded like an uploaded bundle.
+std::string fetch_remote_bundle(const std::string& ref, BundleCache& cache, bool plain_http) {
+  (void)cache;
+  (void)plain_http;
+  fail("cannot resolve '" + ref + "': " +
+           (is_oci_layout_ref(ref) ? std::string("OCI layout references") : std::string("registry references")) +
+           " are not supported by this runner build yet",
+       "upload the bundle first (acuctl deploy FILE.acu uploads it) or pass a cached sha256:HEX");
+}
+
+}  // namespace
+
+ResolvedBundle resolve_bundle(const std::string& ref, BundleCache& cache, bool plain_http) {
+  if (ref.empty()) fail_usage("empty bundle reference");
   if (ref.rfind(sha256_prefix, 0) == 0) {
     if (!is_sha256_digest(ref)) fail_usage("cannot resolve '" + ref + "': not a sha256:HEX digest (64 hex digits)");
     fs::path path = cache.bundle_path(ref.substr(sha256_prefix.size()));
@@ -77,20 +106,15 @@ ResolvedBundle resolve_bundle(const std::string& ref, BundleCache& cache) {
     std::string digest = cache.add_file(ref);
     return {digest, cache.bundle_path(digest.substr(sha256_prefix.size()))};
   }
-  if (ref.rfind("oci:", 0) == 0)
-    fail("cannot resolve '" + ref + "': OCI layout references are not supported by this runner yet",
-         "pass the path of a .acu file");
-  if (ref.find('/') != std::string::npos && ref.find(".acu") == std::string::npos && ref.find(':') != std::string::npos)
-    fail("cannot resolve '" + ref + "': registry references are not supported by this runner yet",
-         "pull it with 'acuctl pull' and pass the .acu file");
+  if (is_oci_layout_ref(ref) || looks_like_registry_ref(ref)) {
+    std::string digest = fetch_remote_bundle(ref, cache, plain_http);
+    return {digest, cache.bundle_path(digest.substr(sha256_prefix.size()))};
+  }
   fail("cannot resolve '" + ref + "': no such file", "pass the path of a .acu file or a cached sha256:HEX digest");
 }
 
-namespace {
-
-std::shared_ptr<const LoadedModel> load_model_unchecked(const std::string& ref, BundleCache& cache,
-                                                        const TrustPolicy& trust, const Warn& warn) {
-  ResolvedBundle bundle = resolve_bundle(ref, cache);
+VerifiedBundle verify_and_unpack(const std::string& ref, const ResolvedBundle& bundle, BundleCache& cache,
+                                 const TrustPolicy& trust, const Warn& warn) {
   std::string hex = bundle.digest.substr(sha256_prefix.size());
   fs::path dir = cache.model_dir(hex);
   if (trust.keys.empty() && !trust.allow_unsigned)
@@ -118,13 +142,21 @@ std::shared_ptr<const LoadedModel> load_model_unchecked(const std::string& ref, 
     warn("serving " + d.name + " " + d.version + " (" + bundle.digest + ") without a trusted signature (" +
          (info.signed_ ? "signed by " + info.manifest.key_id.value_or("an unknown key") : std::string("unsigned")) +
          "): --allow-unsigned is for development only");
+  return {bundle.digest, dir, d};
+}
+
+namespace {
+
+std::shared_ptr<const LoadedModel> load_model_unchecked(const std::string& ref, BundleCache& cache,
+                                                        const TrustPolicy& trust, const Warn& warn) {
+  VerifiedBundle v = verify_and_unpack(ref, resolve_bundle(ref, cache), cache, trust, warn);
   auto model = std::make_shared<LoadedModel>();
-  model->descriptor = d;
-  model->digest = bundle.digest;
+  model->descriptor = v.descriptor;
+  model->digest = v.digest;
   model->ref = ref;
   model->loaded_at = now_rfc3339();
-  model->dir = dir;
-  model->runtime = load_runtime(d, dir);
+  model->dir = v.dir;
+  model->runtime = load_runtime(v.descriptor, v.dir);
   return model;
 }
 

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -67,8 +68,14 @@ bool valid_request_id(std::string_view id) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Worker& worker, const HttpHandler& handler, const HttpLimits& limits)
-      : stream_(std::move(socket)), worker_(worker), handler_(handler), limits_(limits) {
+  Session(tcp::socket socket, Worker& worker, const HttpHandler& handler, const HttpServerOptions& options,
+          net::thread_pool& offload_pool)
+      : stream_(std::move(socket)),
+        worker_(worker),
+        handler_(handler),
+        options_(options),
+        limits_(options.limits),
+        offload_pool_(offload_pool) {
     beast::error_code ec;
     auto remote = stream_.socket().remote_endpoint(ec);
     loopback_ = !ec && remote.address().is_loopback();
@@ -119,7 +126,9 @@ class Session : public std::enable_shared_from_this<Session> {
     busy_ = true;
     parser_.emplace();
     parser_->header_limit(limits_.max_header);
-    parser_->body_limit(limits_.max_body);
+    // The larger limit lets the header of an upload through; on_header
+    // decides which limit this request gets.
+    parser_->body_limit(options_.allow_upload ? std::max(limits_.max_body, limits_.max_upload) : limits_.max_body);
     stream_.expires_after(limits_.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       self->on_header(ec);
@@ -130,6 +139,14 @@ class Session : public std::enable_shared_from_this<Session> {
     received_ = Clock::now();
     if (ec) return on_read_error(ec);
     auto& req = parser_->get();
+    if (options_.allow_upload) {
+      HttpRequest head = request_view(std::string_view{});
+      std::uint64_t limit = options_.allow_upload(head) ? limits_.max_upload : limits_.max_body;
+      auto length = parser_->content_length();
+      if (length && *length > limit)
+        return reply_error(413, "request body is larger than the limit of " + std::to_string(limit) + " bytes");
+      parser_->body_limit(limit);
+    }
     auto expect = req[http::field::expect];
     if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
@@ -217,10 +234,8 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  void handle() {
-    ++requests_;
+  HttpRequest request_view(std::string_view id) {
     auto& req = parser_->get();
-    std::string id = request_id();
     HttpRequest in;
     in.method = to_sv(req.method_string());
     in.target = to_sv(req.target());
@@ -230,7 +245,10 @@ class Session : public std::enable_shared_from_this<Session> {
     in.received = received_;
     in.fields_ = static_cast<const http::fields*>(&req);
     in.lookup_ = &lookup_field;
-    HttpResponse out;
+    return in;
+  }
+
+  void run_handler(const HttpRequest& in, HttpResponse& out) {
     try {
       handler_(in, out);
     } catch (const std::exception& e) {
@@ -239,7 +257,34 @@ class Session : public std::enable_shared_from_this<Session> {
       out.error = std::string("internal error: ") + e.what();
       out.body = oip::error_body(out.error);
     }
-    if (!out.error.empty()) log_request_failure(id, in.method, in.target, out.status, out.error);
+    if (!out.error.empty()) log_request_failure(in.request_id, in.method, in.target, out.status, out.error);
+  }
+
+  void handle() {
+    ++requests_;
+    request_id_ = request_id();
+    HttpRequest in = request_view(request_id_);
+    if (options_.offload && options_.offload(in)) {
+      // The session waits (no read pending) while the pool runs the handler;
+      // the work guard keeps this worker running until the answer is back.
+      net::post(offload_pool_, [self = shared_from_this(), in, guard = net::make_work_guard(worker_.ioc)]() mutable {
+        auto out = std::make_shared<HttpResponse>();
+        self->run_handler(in, *out);
+        net::post(self->worker_.ioc, [self, out, guard = std::move(guard)]() mutable {
+          self->respond(std::move(*out));
+          guard.reset();
+        });
+      });
+      return;
+    }
+    HttpResponse out;
+    run_handler(in, out);
+    respond(std::move(out));
+  }
+
+  void respond(HttpResponse out) {
+    auto& req = parser_->get();
+    const std::string& id = request_id_;
     res_ = {};
     res_.version(req.version());
     res_.result(out.status);
@@ -274,7 +319,10 @@ class Session : public std::enable_shared_from_this<Session> {
   http::response<http::string_body> res_;
   Worker& worker_;
   const HttpHandler& handler_;
+  const HttpServerOptions& options_;
   const HttpLimits& limits_;
+  net::thread_pool& offload_pool_;
+  std::string request_id_;
   std::list<Session*>::iterator self_in_list_;
   bool registered_ = false;
   bool busy_ = false;
@@ -328,6 +376,9 @@ void run_http_server(const HttpServerOptions& options, const HttpHandler& handle
   // Accepting and signals get their own thread, so that a worker busy in a
   // slow model never leaves connections waiting in the listen backlog.
   net::io_context accept_ioc{1};
+  // Offloaded handlers (admin changes and uploads): two threads, so an
+  // upload is not stuck behind a slow load; changes serialize themselves.
+  net::thread_pool offload_pool(2);
 
   tcp::endpoint endpoint = resolve_listen(options.host, options.port);
   tcp::acceptor acceptor(accept_ioc);
@@ -389,8 +440,8 @@ void run_http_server(const HttpServerOptions& options, const HttpHandler& handle
         retry.async_wait([&](beast::error_code) { if (!stopping) accept_next(); });
         return;
       }
-      net::post(worker->ioc, [s = std::move(socket), worker, &handler, &options]() mutable {
-        std::make_shared<Session>(std::move(s), *worker, handler, options.limits)->start();
+      net::post(worker->ioc, [s = std::move(socket), worker, &handler, &options, &offload_pool]() mutable {
+        std::make_shared<Session>(std::move(s), *worker, handler, options, offload_pool)->start();
       });
       accept_next();
     });
@@ -436,6 +487,7 @@ void run_http_server(const HttpServerOptions& options, const HttpHandler& handle
     }
   }
   for (auto& t : threads) t.join();
+  offload_pool.join();
 }
 
 }  // namespace acuctl::runner

@@ -44,11 +44,26 @@ struct ResolvedBundle {
 };
 
 // The one place that turns a reference into a cached bundle: a path to a
-// `.acu` file or `sha256:HEX` (already in the cache). Registry and `oci:`
-// references plug in here.
-ResolvedBundle resolve_bundle(const std::string& ref, BundleCache& cache);
+// `.acu` file or `sha256:HEX` (already in the cache); `oci:` and registry
+// references go through fetch_remote_bundle() in bundle_cache.cpp (the
+// registry library's pull_bundle). Throws Error(usage) for a malformed
+// reference, Error(failure) when it cannot be found or fetched.
+ResolvedBundle resolve_bundle(const std::string& ref, BundleCache& cache, bool plain_http = false);
+
+// A bundle resolved, verified against the trust policy and unpacked in the
+// cache (DIR/models/HEX), not loaded yet.
+struct VerifiedBundle {
+  std::string digest;
+  std::filesystem::path dir;
+  Descriptor descriptor;
+};
 
 using Warn = std::function<void(const std::string&)>;
+
+// Verifies a resolved bundle (Error(verification) when it is not signed by a
+// trusted key, unless allow_unsigned, which warns) and unpacks it.
+VerifiedBundle verify_and_unpack(const std::string& ref, const ResolvedBundle& bundle, BundleCache& cache,
+                                 const TrustPolicy& trust, const Warn& warn);
 
 // Resolves `ref`, verifies the bundle against `trust` (Error(verification)
 // when it is not signed by a trusted key, unless allow_unsigned, which warns),

@@ -39,6 +39,9 @@ using HttpHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
 
 struct HttpLimits {
   std::uint64_t max_body = 16ULL << 20;  // 413 above
+  // Bodies of requests that `allow_upload` lets through (bundle uploads,
+  // held in memory while they arrive).
+  std::uint64_t max_upload = 4ULL << 30;
   std::uint32_t max_header = 16 * 1024;  // 431 above
   std::chrono::milliseconds idle_timeout{60'000};     // keep-alive connection without a request
   std::chrono::milliseconds header_timeout{10'000};   // a request's header, once it has begun
@@ -51,6 +54,13 @@ struct HttpServerOptions {
   std::uint16_t port = 0;
   unsigned threads = 1;
   HttpLimits limits;
+  // Requests for which this is true are handled on a separate thread pool,
+  // so that a slow handler (a model load) never holds up a server thread and
+  // the connections it serves.
+  std::function<bool(const HttpRequest&)> offload;
+  // Called on the header (the body is empty then): true lets the body be up
+  // to limits.max_upload instead of limits.max_body.
+  std::function<bool(const HttpRequest&)> allow_upload;
 };
 
 // Binds (throws Error when it cannot), serves until SIGTERM or SIGINT, then
