@@ -36,7 +36,14 @@ InspectedBundle inspect_bundle(const std::string& source, const Context& ctx) {
 
 std::string stage_on_runners(const std::string& source, const FleetOptions& fleet, const Context& ctx) {
   std::error_code ec;
-  if (!fs::is_regular_file(source, ec)) return source;  // the runners resolve it
+  if (!fs::is_regular_file(source, ec)) {
+    if (source.ends_with(".acu"))
+      fail("cannot read bundle '" + source + "': no such file", "pass the path of an existing .acu file");
+    // REGISTRY HOOK (CLI side): an oci: layout is to be read here and
+    // uploaded like a file; registry references are passed on, and the
+    // runners pull them.
+    return source;
+  }
   LocalBundle local = fetch_bundle(source, ctx);
   std::string digest = "sha256:" + sha256_file(local.path).hex;
   ctx.debug("uploading " + source + " (" + digest + ") to " + std::to_string(fleet.runners.size()) + " runner(s)");
