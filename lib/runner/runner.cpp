@@ -570,8 +570,8 @@ int serve(ServeOptions options) {
   Runner runner(options);
   if (options.allow_unsigned && options.warn)
     options.warn("--allow-unsigned: bundles without a trusted signature will be served (development only)");
-  if (!runner.tokens() && options.warn)
-    options.warn("no --admin-tokens: the admin API is open to loopback peers only, without authentication");
+  if (!runner.tokens() && options.note)
+    options.note("admin API: loopback peers only, no authentication (no --admin-tokens)");
   runner.start();
   if (options.model && !runner.state().stable) {
     try {
