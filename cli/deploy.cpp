@@ -25,12 +25,21 @@ void register_deploy(CLI::App& app, Context& ctx) {
     ctx.action = [opts, &ctx] {
       FleetOptions fleet = opts->flags.resolve();
       std::string runner_ref = stage_on_runners(opts->ref, fleet, ctx);
+      // The generations before, so that only runners this deploy changed are
+      // switched back (a runner already serving REF answers 200 unchanged).
+      auto before = fleet_call(fleet, "GET", "/admin/v1/state");
+      auto generation = [](const RunnerReply& r) -> std::optional<std::uint64_t> {
+        if (!r.ok() || !r.body.is_object() || !r.body.contains("generation") || !r.body["generation"].is_number_unsigned())
+          return std::nullopt;
+        return r.body["generation"].get<std::uint64_t>();
+      };
       auto replies = fleet_call(fleet, "POST", "/admin/v1/deploy", nlohmann::json{{"ref", runner_ref}});
       bool all_ok = std::all_of(replies.begin(), replies.end(), [](const auto& r) { return r.ok(); });
       if (!all_ok) {
         std::vector<std::optional<FleetCall>> undo(replies.size());
         for (std::size_t i = 0; i < replies.size(); ++i)
-          if (replies[i].ok() && replies[i].body.contains("stable") && replies[i].body["stable"].is_object())
+          if (replies[i].ok() && replies[i].body.contains("stable") && replies[i].body["stable"].is_object() &&
+              !(generation(before[i]) && generation(before[i]) == generation(replies[i])))
             undo[i] = FleetCall{"POST", "/admin/v1/rollback",
                                 nlohmann::json{{"from", replies[i].body["stable"].value("version", std::string())}}};
         if (std::any_of(undo.begin(), undo.end(), [](const auto& c) { return c.has_value(); })) {

@@ -139,6 +139,8 @@ std::shared_ptr<const LoadedModel> Runner::load_candidate(const std::string& ref
     model->dir = v.dir;
     try {
       model->runtime = load_runtime(v.descriptor, v.dir);
+    } catch (const Error& e) {
+      throw AdminError(422, "cannot load " + what + ": " + e.what(), e.exit() == Exit::verification);
     } catch (const std::exception& e) {
       throw AdminError(422, "cannot load " + what + ": " + e.what());
     }
@@ -241,7 +243,9 @@ void Runner::prune_cache(const ServingState& s) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(cache_.state_dir() / "models", ec)) {
     std::string name = entry.path().filename().string();
-    if (name.empty() || name[0] == '.' || kept(name)) continue;
+    // Hidden ".HEX.partial-N" directories are unpacks a crash interrupted:
+    // unpacking happens only under writers_, like this pruning.
+    if (kept(name)) continue;
     fs::remove_all(entry.path(), ec);
   }
   auto old = fs::file_time_type::clock::now() - upload_grace;
@@ -483,7 +487,7 @@ void Runner::start() {
         editable->loaded_at = slot->loaded_at;
         return model;
       } catch (const AdminError& e) {
-        throw Error(e.status() == 403 ? Exit::verification : Exit::failure,
+        throw Error(e.verification() ? Exit::verification : Exit::failure,
                     "cannot restore the " + std::string(name) + " version " + slot->version + " from '" + source +
                         "': " + e.what(),
                     "fix or remove the state directory's state.json to start afresh");
@@ -566,17 +570,14 @@ int serve(ServeOptions options) {
   Runner runner(options);
   if (options.allow_unsigned && options.warn)
     options.warn("--allow-unsigned: bundles without a trusted signature will be served (development only)");
-  if (!runner.tokens() && options.warn)
-    options.warn("no --admin-tokens: the admin API is open to loopback peers only, without authentication");
+  if (!runner.tokens() && options.note)
+    options.note("admin API: loopback peers only, no authentication (no --admin-tokens)");
   runner.start();
   if (options.model && !runner.state().stable) {
     try {
       runner.deploy({*options.model}, {std::string(actor_startup), std::nullopt});
     } catch (const AdminError& e) {
-      throw Error(e.status() == 403 || e.status() == 409 ? Exit::verification
-                  : e.status() == 400                     ? Exit::usage
-                                                          : Exit::failure,
-                  e.what());
+      throw Error(e.verification() ? Exit::verification : e.status() == 400 ? Exit::usage : Exit::failure, e.what());
     }
     auto s = runner.state();
     if (options.note && s.stable)

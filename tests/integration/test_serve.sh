@@ -118,8 +118,9 @@ expect_exit 1 "predict with a bad request fails" -- "$ACUCTL" predict "$U" --mod
 expect_err_contains "HTTP 400: missing input 'x'" "predict names the runner's error"
 expect_exit 1 "predict to a closed port fails" -- "$ACUCTL" predict "http://127.0.0.1:1" --model fixture --input proj/example.json
 
-# A model that fails is answered 500 and counted.
-fixture_project faulty 2.0.0 "fail_rate=1"
+# A model that fails is answered 500 and counted. (fail_rate=0.5: the load's
+# warm-up, request 0, passes; request 1, the first below, fails.)
+fixture_project faulty 2.0.0 "fail_rate=0.5"
 "$ACUCTL" package faulty -o faulty.acu >/dev/null 2>&1
 start_runner faulty --state-dir state2 --model faulty.acu --allow-unsigned --threads 1
 http_expect 500 "a failing model is 500" -X POST -d @proj/example.json "$RUNNER_URL/v2/models/fixture/infer"

@@ -51,7 +51,7 @@ http_expect 200 "sha256:HEX loads from the cache" -X POST -d @proj/example.json 
 kill "$RUNNER_PID"; wait "$RUNNER_PID" 2>/dev/null || true
 "$ACUCTL" keygen -o third.key >/dev/null
 serve_refused "a cached bundle is still checked against --trust" --state-dir s2 --model "sha256:$digest" --trust third.key.pub
-expect_exit 1 "an unknown digest is not in the cache" -- "$ACUCTL" serve --listen 127.0.0.1:0 --state-dir s2 --model "sha256:$(printf '0%.0s' {1..64})" --allow-unsigned
+expect_exit 1 "an unknown digest is not in the cache" -- "$ACUCTL" serve --listen 127.0.0.1:0 --state-dir s-empty --model "sha256:$(printf '0%.0s' {1..64})" --allow-unsigned
 expect_err_contains "no such bundle in the cache" "the error says the digest is not cached"
 
 finish

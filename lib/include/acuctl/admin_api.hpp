@@ -19,11 +19,16 @@ class Runner;
 // A refused admin request: answered with `status` and {"error": what()}.
 class AdminError : public std::runtime_error {
  public:
-  AdminError(unsigned status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  AdminError(unsigned status, const std::string& message, bool verification = false)
+      : std::runtime_error(message), status_(status), verification_(verification) {}
   unsigned status() const noexcept { return status_; }
+  // A verification failure (exit 3 at start) even where the status is not
+  // 403/409: a library with the wrong ABI version is 422 over HTTP.
+  bool verification() const noexcept { return verification_ || status_ == 403 || status_ == 409; }
 
  private:
   unsigned status_;
+  bool verification_;
 };
 
 // --admin-tokens FILE: lines "name:token" (blank lines and # comments
