@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 
 #include "acuctl/bundle.hpp"
 #include "acuctl/error.hpp"
 #include "acuctl/files.hpp"
+#include "acuctl/registry.hpp"
 #include "acuctl/sha256.hpp"
 #include "acuctl/timefmt.hpp"
 
@@ -74,18 +76,27 @@ bool looks_like_registry_ref(const std::string& ref) {
   return host.find('.') != std::string::npos || host.find(':') != std::string::npos || host == "localhost";
 }
 
-// REGISTRY HOOK — the single place where `oci:DIR[:TAG|@sha256:HEX]` and
-// registry references are resolved. Once lib/registry lands, this becomes:
-//   pull_bundle(ref, temp, {.plain_http = plain_http});  // into a temp file in the cache
-//   return cache.add_file(temp) (then remove temp)
-// and the resulting "sha256:HEX" is loaded like an uploaded bundle.
+// The one place where `oci:DIR[:TAG|@sha256:HEX]` and registry references
+// are resolved: pulled (digest-verified while streaming, fsynced) into a
+// temporary file inside the state directory, then added to the cache by
+// digest like an uploaded bundle.
 std::string fetch_remote_bundle(const std::string& ref, BundleCache& cache, bool plain_http) {
-  (void)cache;
-  (void)plain_http;
-  fail("cannot resolve '" + ref + "': " +
-           (is_oci_layout_ref(ref) ? std::string("OCI layout references") : std::string("registry references")) +
-           " are not supported by this runner build yet",
-       "upload the bundle first (acuctl deploy FILE.acu uploads it) or pass a cached sha256:HEX");
+  Reference parsed = parse_reference(ref);
+  RegistryOptions options;
+  options.plain_http = plain_http;
+  fs::path temp = cache.state_dir() / (".pull-" + std::to_string(::getpid()) + "-" +
+                                       std::to_string(std::hash<std::string>{}(ref)) + ".acu");
+  std::error_code ec;
+  fs::remove(temp, ec);
+  try {
+    pull_bundle(parsed, temp, options);
+    std::string digest = cache.add_file(temp);
+    fs::remove(temp, ec);
+    return digest;
+  } catch (...) {
+    fs::remove(temp, ec);
+    rethrow_with_context("cannot resolve '" + ref + "'");
+  }
 }
 
 }  // namespace
