@@ -204,6 +204,17 @@ void make_parents(const fs::path& root, const std::string& rel) {
   }
 }
 
+// The first entry must be manifest.json; reads and parses it into `info`.
+void read_manifest_entry(Reader& r, BundleInfo& info) {
+  archive_entry* e = nullptr;
+  if (!r.next(&e)) r.problem("the archive is empty");
+  std::string first = r.entry_name(e);
+  if (first != contract::manifest_entry)
+    r.problem("the first entry is '" + first + "', expected '" + std::string(contract::manifest_entry) + "'");
+  info.manifest_bytes = r.read_small(e, first, kManifestLimit);
+  info.manifest = parse_manifest(info.manifest_bytes, r.name());
+}
+
 }  // namespace
 
 std::optional<std::string> find_signer(std::string_view manifest_bytes, std::string_view signature,
@@ -217,12 +228,7 @@ BundleInfo verify_bundle(const fs::path& path, const ReadOptions& options) {
   Reader r(path);
   BundleInfo info;
   archive_entry* e = nullptr;
-  if (!r.next(&e)) r.problem("the archive is empty");
-  std::string first = r.entry_name(e);
-  if (first != contract::manifest_entry)
-    r.problem("the first entry is '" + first + "', expected '" + std::string(contract::manifest_entry) + "'");
-  info.manifest_bytes = r.read_small(e, first, kManifestLimit);
-  info.manifest = parse_manifest(info.manifest_bytes, r.name());
+  read_manifest_entry(r, info);
 
   std::map<std::string, const FileEntry*> expected;
   std::uint64_t declared_total = 0;
@@ -323,12 +329,7 @@ BundleInfo read_bundle_manifest(const fs::path& path) {
   {
     Reader r(path);
     archive_entry* e = nullptr;
-    if (!r.next(&e)) r.problem("the archive is empty");
-    std::string first = r.entry_name(e);
-    if (first != contract::manifest_entry)
-      r.problem("the first entry is '" + first + "', expected '" + std::string(contract::manifest_entry) + "'");
-    info.manifest_bytes = r.read_small(e, first, kManifestLimit);
-    info.manifest = parse_manifest(info.manifest_bytes, r.name());
+    read_manifest_entry(r, info);
     info.signed_ = r.next(&e) && r.entry_name(e) == contract::signature_entry;
   }
   FileDigest d = sha256_file(path);
