@@ -26,6 +26,7 @@ struct Transfer {
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   FILE* upload = nullptr;
+  bool overflow = false;
   char error[CURL_ERROR_SIZE] = {0};
   ~Transfer() {
     if (easy) curl_easy_cleanup(easy);
@@ -35,7 +36,13 @@ struct Transfer {
 };
 
 size_t on_body(char* data, size_t size, size_t n, void* ctx) {
-  static_cast<HttpResponse*>(ctx)->body.append(data, size * n);
+  auto* t = static_cast<Transfer*>(ctx);
+  std::size_t limit = t->request->max_body;
+  if (limit && t->response->body.size() + size * n > limit) {
+    t->overflow = true;
+    return 0;  // curl stops with CURLE_WRITE_ERROR
+  }
+  t->response->body.append(data, size * n);
   return size * n;
 }
 
@@ -65,7 +72,10 @@ void setup(Transfer& t) {
   curl_easy_setopt(t.easy, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
   curl_easy_setopt(t.easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
   curl_easy_setopt(t.easy, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(t.easy, CURLOPT_WRITEDATA, t.response);
+  curl_easy_setopt(t.easy, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(t.easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(t.easy, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(t.easy, CURLOPT_USERAGENT, "acuctl/" ACUCTL_VERSION);
   curl_easy_setopt(t.easy, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(t.easy, CURLOPT_HEADERDATA, t.response);
   for (const auto& [k, v] : r.headers) t.headers = curl_slist_append(t.headers, (k + ": " + v).c_str());
@@ -93,7 +103,10 @@ void setup(Transfer& t) {
 }
 
 void finish(Transfer& t, CURLcode code) {
-  if (code != CURLE_OK) {
+  if (t.overflow) {
+    t.response->error = "the answer is larger than " + std::to_string(t.request->max_body) + " bytes";
+    t.response->status = 0;
+  } else if (code != CURLE_OK) {
     t.response->error = t.error[0] ? t.error : curl_easy_strerror(code);
     t.response->status = 0;
   } else {

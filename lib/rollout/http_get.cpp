@@ -1,74 +1,21 @@
-// Bounded HTTP GET for metric reads (libcurl easy handle, RAII).
+// Bounded HTTP GET for metric reads, over the shared HTTP client.
 #include "rollout/http_get.hpp"
 
-#include <curl/curl.h>
-
-#include <memory>
-#include <mutex>
-
 #include "acuctl/error.hpp"
+#include "acuctl/http_client.hpp"
 
 namespace acuctl::rollout::detail {
-namespace {
-
-struct CurlDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-
-struct Sink {
-  std::string* body;
-  std::size_t limit;
-  bool overflow = false;
-};
-
-std::size_t on_data(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* sink = static_cast<Sink*>(user);
-  std::size_t n = size * count;
-  if (sink->body->size() + n > sink->limit) {
-    sink->overflow = true;
-    return 0;  // makes curl stop with CURLE_WRITE_ERROR
-  }
-  sink->body->append(data, n);
-  return n;
-}
-
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-}  // namespace
 
 HttpAnswer http_get(const std::string& url, std::chrono::milliseconds timeout, std::size_t limit) {
-  global_init();
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) fail("cannot GET '" + url + "': libcurl could not start");
-  HttpAnswer answer;
-  Sink sink{&answer.body, limit};
-  char error[CURL_ERROR_SIZE] = {};
-  std::unique_ptr<curl_slist, SlistDeleter> headers(curl_slist_append(nullptr, "Accept: text/plain;version=0.0.4, application/json;q=0.9, */*;q=0.1"));
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "acuctl/" ACUCTL_VERSION);
-  CURLcode rc = curl_easy_perform(c);
-  if (sink.overflow) fail("cannot GET '" + url + "': the answer is larger than " + std::to_string(limit >> 20) + " MiB");
-  if (rc != CURLE_OK) fail("cannot GET '" + url + "': " + (error[0] ? std::string(error) : curl_easy_strerror(rc)));
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &answer.status);
-  char* type = nullptr;
-  if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type) answer.content_type = type;
-  return answer;
+  HttpRequest request;
+  request.url = url;
+  request.timeout = timeout;
+  request.connect_timeout = timeout;
+  request.max_body = limit;
+  request.headers.emplace_back("Accept", "text/plain;version=0.0.4, application/json;q=0.9, */*;q=0.1");
+  HttpResponse response = http_perform(request);
+  if (!response.transport_ok()) fail("cannot GET '" + url + "': " + response.error);
+  return {response.status, std::move(response.body), response.header("content-type").value_or("")};
 }
 
 std::string url_encode(std::string_view text) {

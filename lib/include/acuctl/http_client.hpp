@@ -18,6 +18,7 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds timeout{10000};
   std::chrono::milliseconds connect_timeout{3000};
+  std::size_t max_body = 0;  // a larger answer is an error; 0 = no limit
 };
 
 struct HttpResponse {
