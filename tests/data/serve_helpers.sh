@@ -16,6 +16,17 @@ fixture_project() {
   if [[ -n "$conf" ]]; then printf '%s\n' "$conf" | tr ' ' '\n' >"$dir/fixture.conf"; fi
 }
 
+# fixture_bundles VERSION...: projects p1, p2, … at those versions, packaged
+# unsigned into p1.acu, p2.acu, …
+fixture_bundles() {
+  local i=1 v
+  for v in "$@"; do
+    fixture_project "p$i" "$v"
+    "$ACUCTL" package "p$i" -o "p$i.acu" >/dev/null 2>&1
+    i=$((i + 1))
+  done
+}
+
 # start_runner NAME ARGS...: starts `acuctl serve` on a free port with its
 # stderr in $WORK/NAME.err; sets RUNNER_URL and RUNNER_PID.
 start_runner() {

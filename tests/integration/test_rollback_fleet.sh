@@ -6,9 +6,7 @@ source "$(dirname "$0")/lib.sh"
 source "$ACUCTL_SOURCE_DIR/tests/data/serve_helpers.sh"
 source "$ACUCTL_SOURCE_DIR/tests/integration/rollout_helpers.sh"
 
-fixture_project p1 1.0.0
-fixture_project p2 2.0.0
-for p in p1 p2; do "$ACUCTL" package $p -o $p.acu >/dev/null 2>&1; done
+fixture_bundles 1.0.0 2.0.0
 start_fleet 20
 expect_exit 0 "deploy 2.0.0 to 20 runners" -- "$ACUCTL" deploy p2.acu --runner "$RUNNERS"
 fleet_is 2.0.0 "20 runners on 2.0.0"

@@ -6,9 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$ACUCTL_SOURCE_DIR/tests/data/serve_helpers.sh"
 
-fixture_project p1 1.0.0
-fixture_project p2 2.0.0
-for p in p1 p2; do "$ACUCTL" package $p -o $p.acu >/dev/null 2>&1; done
+fixture_bundles 1.0.0 2.0.0
 start_runner r --state-dir s --model p1.acu --allow-unsigned --threads 2
 U=$RUNNER_URL
 # Upload both once; the deploys then go by digest, as acuctl deploy does.
