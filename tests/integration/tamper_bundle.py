@@ -41,7 +41,7 @@ elif action == "edit-manifest":
     m.size = len(data)
     entries[0] = (m, data)
 elif action == "dotdot":
-    entries.append((info("../x", 1), b"x"))
+    entries.append((info("../acuctl-escape-x", 1), b"x"))
 elif action == "absolute":
     entries.append((info("/tmp/acuctl-absolute-x", 1), b"x"))
 elif action == "symlink":

@@ -65,13 +65,13 @@ check_tamper flip-model-byte "does not match its sha256 digest"
 check_tamper extra-entry "entry 'model/extra.bin' is not listed in the manifest"
 check_tamper missing-entry "is listed in the manifest but missing"
 check_tamper edit-manifest "does not verify with the trusted key"
-check_tamper dotdot "entry '../x' escapes the bundle"
+check_tamper dotdot "entry '../acuctl-escape-x' escapes the bundle"
 check_tamper absolute "is an absolute path"
 check_tamper symlink "entry 'model/link' is a symbolic link"
 check_tamper hardlink "entry 'model/hard' is a hard link"
 check_tamper device "entry 'model/dev' is a character device"
 check_tamper duplicate "appears twice"
-[[ ! -e ../x && ! -e /tmp/acuctl-absolute-x ]] && ok "nothing was written outside" || not_ok "a file escaped"
+[[ ! -e ../acuctl-escape-x && ! -e /tmp/acuctl-absolute-x ]] && ok "nothing was written outside" || not_ok "a file escaped"
 # Without --key the digests are still checked.
 expect_exit 3 "a changed byte fails even without --key" -- $A verify t-flip-model-byte.acu
 
