@@ -167,7 +167,7 @@ class PendingDir {
     if (fs::exists(fs::symlink_status(final_, ec)))
       fail("cannot unpack into '" + final_.string() + "': it already exists");
     std::mt19937_64 rng{std::random_device{}()};
-    temp_ = final_.parent_path() / ("." + final_.filename().string() + ".partial-" + std::to_string(rng() % 1000000000));
+    temp_ = final_.parent_path() / (std::string(".") + final_.filename().string() + ".partial-" + std::to_string(rng() % 1000000000));
     if (::mkdir(temp_.c_str(), 0755) != 0) fail("cannot create '" + temp_.string() + "': " + errno_text(errno));
   }
   ~PendingDir() {

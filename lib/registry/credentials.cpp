@@ -161,7 +161,7 @@ std::optional<Credentials> lookup_credentials(std::string_view registry_host) {
   fs::path file = dir / "config.json";
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) return std::nullopt;
-  return credentials_from_docker_config(read_file(file, 4 << 20), registry_host, "'" + file.string() + "'");
+  return credentials_from_docker_config(read_file(file, 4 << 20), registry_host, std::string("'") + file.string() + "'");
 }
 
 std::string registry_error_text(std::string_view body) {
