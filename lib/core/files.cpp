@@ -88,12 +88,12 @@ static fs::path temp_name_for(const fs::path& final_path) {
   char suffix[17];
   std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(rng()));
   fs::path dir = final_path.parent_path();
-  return dir / ("." + final_path.filename().string() + ".tmp-" + suffix);
+  return dir / (std::string(".") + final_path.filename().string() + ".tmp-" + suffix);
 }
 
 PendingFile::PendingFile(fs::path final_path, unsigned mode)
     : final_(std::move(final_path)), temp_(temp_name_for(final_)) {
-  fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  fd_ = ::open(temp_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd_ < 0) fail("cannot create '" + final_.string() + "': " + errno_text(errno));
 }
 

@@ -1,10 +1,11 @@
-// Writes a download to its pending file and hashes it on a second thread, so
-// SHA-256 and disk writes overlap the network transfer (bounded memory: a few
-// small buffers).
+// Writes a download to its pending file on the caller's (network) thread, as
+// curl does, while a second thread reads the written bytes back from the page
+// cache and hashes them a little behind. The network thread does no more per
+// byte than curl, the SHA-256 runs on the other core, and no buffers change
+// hands between threads (memory stays bounded: one read buffer).
 #pragma once
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <mutex>
 #include <string>
@@ -20,41 +21,38 @@ class HashingWriter {
  public:
   // `writeback`: start writing dirty pages to disk as the download goes (for
   // outputs that are fsynced at the end, so the fsync has little left to do).
+  // `out` must be open for reading too (PendingFile is).
   HashingWriter(PendingFile& out, bool writeback);
   ~HashingWriter();
   HashingWriter(const HashingWriter&) = delete;
   HashingWriter& operator=(const HashingWriter&) = delete;
 
   void append(const char* data, std::size_t size);
-  // Waits for everything written so far, then empties the file and the hash.
+  // Waits for the hash to catch up, then empties the file and the hash.
   void restart();
-  // Waits for everything, returns "sha256:<hex>" of all bytes appended since
-  // the last restart. Re-throws a write error of the worker.
+  // Waits for the hash to catch up, returns "sha256:<hex>" of all bytes
+  // appended since the last restart. Re-throws a read error of the worker.
   std::string finish();
 
  private:
-  struct Buffer {
-    std::vector<char> data;
-    std::size_t used = 0;
-  };
-  void submit_current();
-  void drain();
+  void catch_up();
   void worker();
 
   PendingFile& out_;
-  Sha256 hash_;
-  std::uint64_t written_ = 0;
-  std::uint64_t flushed_ = 0;
+  Sha256 hash_;                 // touched by the worker only, or after catch_up()
+  std::vector<char> buffer_;    // the worker's read buffer
+  std::uint64_t written_ = 0;   // bytes in the file (guarded by mutex_)
+  std::uint64_t hashed_ = 0;    // bytes hashed (guarded by mutex_)
+  std::uint64_t announced_ = 0; // written_ as last signalled to the worker
+  std::uint64_t flushed_ = 0;   // caller thread only
   bool writeback_ = false;
-  std::vector<Buffer> buffers_;
-  std::deque<Buffer*> free_;
-  std::deque<Buffer*> full_;
-  Buffer* current_ = nullptr;
-  std::size_t in_flight_ = 0;
+  bool worker_waiting_ = false;
+  bool caller_waiting_ = false;
   bool stop_ = false;
   std::exception_ptr error_;
   std::mutex mutex_;
-  std::condition_variable cv_;
+  std::condition_variable work_cv_;
+  std::condition_variable done_cv_;
   std::thread thread_;
 };
 

@@ -223,7 +223,7 @@ Response Client::perform(const Request& request) {
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 128L * 1024);  // matches the download writer's buffers
+  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 128L * 1024);  // fewer recv and write calls per download
   curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");

@@ -32,7 +32,7 @@ class PendingFile {
 
   void write(const void* data, std::size_t size);
   void commit(bool sync = true);
-  int fd() const noexcept { return fd_; }
+  int fd() const noexcept { return fd_; }  // open for reading too (a download is hashed back from it)
   const std::filesystem::path& temp_path() const noexcept { return temp_; }
   const std::filesystem::path& final_path() const noexcept { return final_; }
 
