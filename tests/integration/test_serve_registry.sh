@@ -3,7 +3,7 @@
 # it starts from a registry reference, deploys from an oci: layout, and
 # `acuctl deploy` passes registry references on for the runners to pull.
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/registry_lib.sh"
+source "$ACUCTL_SOURCE_DIR/tests/integration/registry_lib.sh"
 A=$ACUCTL
 start_registry reg
 make_bundle iris v1.acu
