@@ -72,15 +72,18 @@ void HashingWriter::append(const char* data, std::size_t size) {
   if (size == 0) return;
   out_.write(data, size);
   std::uint64_t written;
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     if (error_) std::rethrow_exception(error_);
     written_ += size;
     written = written_;
-    if (!worker_waiting_ || written_ - announced_ < kSignalEvery) return;
-    announced_ = written_;
+    if (worker_waiting_ && written_ - announced_ >= kSignalEvery) {
+      announced_ = written_;
+      wake = true;
+    }
   }
-  work_cv_.notify_one();
+  if (wake) work_cv_.notify_one();
   // Start writeback as we go, so the fsync before the rename has little left
   // to do instead of stalling on the whole file at the end.
   if (writeback_ && written - flushed_ >= kWriteback) {
