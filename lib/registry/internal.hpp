@@ -65,6 +65,18 @@ ParsedArtifact parse_artifact_manifest(std::string_view bytes, const std::string
 
 constexpr std::uint64_t kManifestLimit = 4ULL << 20;  // manifests and config blobs
 
+// Copies `source` into `out` in 1 MiB blocks, hashing on the way, reporting
+// progress against `total`. Stops once more than `limit` bytes came (so a
+// file that keeps growing is not read to its end). Returns "sha256:<hex>"
+// and the number of bytes copied (transfer.cpp).
+struct HashedCopy {
+  std::string digest;
+  std::uint64_t size = 0;
+};
+class PendingFile;
+HashedCopy copy_hashing(const std::filesystem::path& source, PendingFile& out, std::uint64_t total,
+                        const ProgressFn& progress, std::uint64_t limit = UINT64_MAX);
+
 // OCI image layout (oci_layout.cpp).
 namespace oci_layout {
 

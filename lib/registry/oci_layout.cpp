@@ -88,21 +88,9 @@ bool put_blob_file(const fs::path& dir, const fs::path& source, const std::strin
     if (progress) progress(size, size);
     return false;
   }
-  UniqueFd in = open_for_reading(source);
   PendingFile out(target, 0644);
-  Sha256 hash;
-  std::vector<char> buffer(1 << 20);
-  std::uint64_t done = 0;
-  for (;;) {
-    std::size_t n = read_some(in.get(), buffer.data(), buffer.size(), source);
-    if (n == 0) break;
-    hash.update(buffer.data(), n);
-    out.write(buffer.data(), n);
-    done += n;
-    if (progress) progress(done, size);
-  }
-  std::string got = "sha256:" + hash.finish_hex();
-  if (got != digest || done != size)
+  HashedCopy copy = copy_hashing(source, out, size, progress, size);
+  if (copy.digest != digest || copy.size != size)
     fail("cannot copy '" + source.string() + "' into OCI layout '" + dir.string() + "': the file changed while it was copied");
   out.commit();
   return true;

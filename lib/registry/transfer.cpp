@@ -12,6 +12,26 @@
 
 namespace acuctl {
 namespace fs = std::filesystem;
+
+HashedCopy copy_hashing(const fs::path& source, PendingFile& out, std::uint64_t total, const ProgressFn& progress,
+                        std::uint64_t limit) {
+  UniqueFd in = open_for_reading(source);
+  Sha256 hash;
+  std::vector<char> buffer(1 << 20);
+  HashedCopy copy;
+  for (;;) {
+    std::size_t n = read_some(in.get(), buffer.data(), buffer.size(), source);
+    if (n == 0) break;
+    copy.size += n;
+    if (copy.size > limit) break;
+    hash.update(buffer.data(), n);
+    out.write(buffer.data(), n);
+    if (progress) progress(copy.size, total);
+  }
+  copy.digest = "sha256:" + hash.finish_hex();
+  return copy;
+}
+
 namespace {
 
 [[noreturn]] void cannot_use_cache_digest(const Reference& ref) {
@@ -23,26 +43,16 @@ namespace {
 // size or digest is a verification failure and `out` is never committed.
 std::string copy_verified(const fs::path& source, PendingFile& out, const std::string& expect_digest,
                           std::uint64_t expect_size, const ProgressFn& progress, const std::string& context) {
-  UniqueFd in = open_for_reading(source);
-  Sha256 hash;
-  std::vector<char> buffer(1 << 20);
-  std::uint64_t done = 0;
-  for (;;) {
-    std::size_t n = read_some(in.get(), buffer.data(), buffer.size(), source);
-    if (n == 0) break;
-    done += n;
-    if (!expect_digest.empty() && done > expect_size)
-      fail_verification(context + ": blob " + expect_digest + " is larger than its descriptor's " +
-                        std::to_string(expect_size) + " bytes");
-    hash.update(buffer.data(), n);
-    out.write(buffer.data(), n);
-    if (progress) progress(done, expect_size);
-  }
-  std::string got = "sha256:" + hash.finish_hex();
-  if (!expect_digest.empty() && (got != expect_digest || done != expect_size))
-    fail_verification(context + ": blob " + expect_digest + " failed verification: the content's digest is " + got,
+  if (expect_digest.empty()) return copy_hashing(source, out, expect_size, progress).digest;
+  HashedCopy copy = copy_hashing(source, out, expect_size, progress, expect_size);
+  if (copy.size > expect_size)
+    fail_verification(context + ": blob " + expect_digest + " is larger than its descriptor's " +
+                      std::to_string(expect_size) + " bytes");
+  if (copy.digest != expect_digest || copy.size != expect_size)
+    fail_verification(context + ": blob " + expect_digest + " failed verification: the content's digest is " +
+                          copy.digest,
                       "the layout's copy is damaged or was tampered with; nothing was written");
-  return got;
+  return copy.digest;
 }
 
 ArtifactParts artifact_parts(const fs::path& bundle, const BundleInfo& info) {

@@ -71,5 +71,9 @@ mkdir -p out
 expect_exit 3 "pull of a damaged layout blob" -- "$ACUCTL" pull "oci:$LAYOUT:v1" -o out/bad.acu
 check "damaged blob: nothing left behind" test -z "$(ls -A out)"
 expect_exit 3 "verify of a damaged layout blob" -- "$ACUCTL" verify "oci:$LAYOUT:v1"
+head -c 3000000 /dev/urandom >>"$LAYOUT/blobs/sha256/${LAYER#sha256:}"
+expect_exit 3 "pull of a layout blob that grew" -- "$ACUCTL" pull "oci:$LAYOUT:v1" -o out/grown.acu
+expect_err_contains "is larger than its descriptor" "grown blob: the error says so"
+check "grown blob: nothing left behind" test -z "$(ls -A out)"
 
 finish
