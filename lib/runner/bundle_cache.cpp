@@ -156,27 +156,21 @@ VerifiedBundle verify_and_unpack(const std::string& ref, const ResolvedBundle& b
   return {bundle.digest, dir, d};
 }
 
-namespace {
-
-std::shared_ptr<const LoadedModel> load_model_unchecked(const std::string& ref, BundleCache& cache,
-                                                        const TrustPolicy& trust, const Warn& warn) {
-  VerifiedBundle v = verify_and_unpack(ref, resolve_bundle(ref, cache), cache, trust, warn);
+std::shared_ptr<const LoadedModel> load_verified(const std::string& ref, const VerifiedBundle& bundle) {
   auto model = std::make_shared<LoadedModel>();
-  model->descriptor = v.descriptor;
-  model->digest = v.digest;
+  model->descriptor = bundle.descriptor;
+  model->digest = bundle.digest;
   model->ref = ref;
   model->loaded_at = now_rfc3339();
-  model->dir = v.dir;
-  model->runtime = load_runtime(v.descriptor, v.dir);
+  model->dir = bundle.dir;
+  model->runtime = load_runtime(bundle.descriptor, bundle.dir);
   return model;
 }
-
-}  // namespace
 
 std::shared_ptr<const LoadedModel> load_model(const std::string& ref, BundleCache& cache, const TrustPolicy& trust,
                                               const Warn& warn) {
   try {
-    return load_model_unchecked(ref, cache, trust, warn);
+    return load_verified(ref, verify_and_unpack(ref, resolve_bundle(ref, cache), cache, trust, warn));
   } catch (...) {
     rethrow_with_context("cannot load '" + ref + "'");
   }

@@ -111,14 +111,9 @@ std::shared_ptr<const LoadedModel> Runner::load_candidate(const std::string& ref
     if (check_compatibility && models_.stable && !force)
       if (auto why = input_incompatibility(models_.stable->descriptor, v.descriptor))
         throw AdminError(409, "cannot load " + what + ": " + *why);
-    auto model = std::make_shared<LoadedModel>();
-    model->descriptor = v.descriptor;
-    model->digest = v.digest;
-    model->ref = ref;
-    model->loaded_at = now_rfc3339();
-    model->dir = v.dir;
+    std::shared_ptr<const LoadedModel> model;
     try {
-      model->runtime = load_runtime(v.descriptor, v.dir);
+      model = load_verified(ref, v);
     } catch (const Error& e) {
       throw AdminError(422, "cannot load " + what + ": " + e.what(), e.exit() == Exit::verification);
     } catch (const std::exception& e) {

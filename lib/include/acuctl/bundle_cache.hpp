@@ -65,6 +65,9 @@ using Warn = std::function<void(const std::string&)>;
 VerifiedBundle verify_and_unpack(const std::string& ref, const ResolvedBundle& bundle, BundleCache& cache,
                                  const TrustPolicy& trust, const Warn& warn);
 
+// Loads a verified bundle with its runtime; the runtime's errors pass through.
+std::shared_ptr<const LoadedModel> load_verified(const std::string& ref, const VerifiedBundle& bundle);
+
 // Resolves `ref`, verifies the bundle against `trust` (Error(verification)
 // when it is not signed by a trusted key, unless allow_unsigned, which warns),
 // unpacks it into the cache and loads it with its runtime.
