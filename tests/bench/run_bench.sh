@@ -10,19 +10,11 @@
 #   WRK_THREADS=wrk threads (default 2)
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-ACUCTL=${ACUCTL:-$SRC/build/dev/acuctl}
+export ACUCTL=${ACUCTL:-$SRC/build/dev/acuctl} ACUCTL_SOURCE_DIR=$SRC
 DURATION=${1:-5s}
 THREADS=${THREADS:-$(nproc)}
-PY=/usr/bin/python3
-WORK=$(mktemp -d /tmp/acuctl-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# PY, WORK (the current directory), background (stopped on exit), free_port
+source "$SRC/tests/integration/lib.sh"
 wait_port() { for _ in $(seq 1 300); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; return 1; }
 
 echo "== building the floor server and the decode benchmark" >&2
@@ -32,8 +24,6 @@ LIB=$(dirname "$ACUCTL")/libacuctl_lib.a
 c++ -O2 -std=c++20 -I "$SRC/lib/include" "$SRC/tests/bench/bench_decode.cpp" "$LIB" -pthread -o "$WORK/bench_decode"
 
 echo "== preparing models" >&2
-cd "$WORK"
-export ACUCTL_SOURCE_DIR=$SRC
 source "$SRC/tests/data/serve_helpers.sh"
 fixture_project native 1.0.0
 "$ACUCTL" package native -o native.acu >/dev/null 2>&1
@@ -53,14 +43,14 @@ run_wrk() {  # NAME PORT PATH BODY
 # not favour one side. The summary takes each side's median round.
 declare -A port_of
 port_of[floor]=$(free_port)
-"$SRC/build/bench/floor_server" "${port_of[floor]}" "$THREADS" & pids+=($!)
+background "$SRC/build/bench/floor_server" "${port_of[floor]}" "$THREADS"
 port_of[native]=$(free_port)
-"$ACUCTL" -q serve --listen "127.0.0.1:${port_of[native]}" --state-dir s1 --model native.acu --allow-unsigned --threads "$THREADS" 2>/dev/null & pids+=($!)
+background "$ACUCTL" -q serve --listen "127.0.0.1:${port_of[native]}" --state-dir s1 --model native.acu --allow-unsigned --threads "$THREADS" 2>/dev/null
 port_of[xgboost]=$(free_port)
-"$ACUCTL" -q serve --listen "127.0.0.1:${port_of[xgboost]}" --state-dir s2 --model iris.acu --allow-unsigned --threads "$THREADS" 2>/dev/null & pids+=($!)
+background "$ACUCTL" -q serve --listen "127.0.0.1:${port_of[xgboost]}" --state-dir s2 --model iris.acu --allow-unsigned --threads "$THREADS" 2>/dev/null
 port_of[flask]=$(free_port)
 (cd "$SRC/tests/bench" && OMP_NUM_THREADS=1 MODEL="$SRC/templates/xgboost/iris.json" \
-  exec gunicorn -w 2 -k sync -b "127.0.0.1:${port_of[flask]}" --log-level warning flask_runner:app) & pids+=($!)
+  exec gunicorn -w 2 -k sync -b "127.0.0.1:${port_of[flask]}" --log-level warning flask_runner:app) & _pids+=($!)
 for name in floor native xgboost flask; do wait_port "${port_of[$name]}"; done
 
 for round in $(seq 1 "${ROUNDS:-3}"); do

@@ -6,28 +6,19 @@
 # Usage: tests/bench/swap.sh [DURATION]   (ACUCTL=path/to/acuctl to choose the binary)
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-ACUCTL=${ACUCTL:-$SRC/build/dev/acuctl}
+export ACUCTL=${ACUCTL:-$SRC/build/dev/acuctl} ACUCTL_SOURCE_DIR=$SRC
 DURATION=${1:-10}
-PY=/usr/bin/python3
-WORK=$(mktemp -d /tmp/acuctl-swapbench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-cd "$WORK"
-export ACUCTL ACUCTL_SOURCE_DIR=$SRC
+# PY, WORK (the current directory), background processes stopped on exit, free_port
+source "$SRC/tests/integration/lib.sh"
 source "$SRC/tests/data/serve_helpers.sh"
 fixture_project p1 1.0.0
 fixture_project p2 2.0.0
 for p in p1 p2; do "$ACUCTL" package $p -o $p.acu >/dev/null 2>&1; done
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 U=http://127.0.0.1:$PORT
 "$ACUCTL" serve --listen 127.0.0.1:$PORT --state-dir state --model p1.acu --allow-unsigned 2>serve.err &
 RPID=$!
-pids+=($RPID)
+_pids+=($RPID)
 for _ in $(seq 1 100); do curl -fs -o /dev/null "$U/v2/health/ready" && break; sleep 0.1; done
 D1=sha256:$(sha256sum p1.acu | cut -d' ' -f1)
 D2=sha256:$(sha256sum p2.acu | cut -d' ' -f1)
