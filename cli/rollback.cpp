@@ -8,8 +8,8 @@ namespace {
 // What to undo on one runner, from its state: the canary if there is one;
 // else the stable version, back to `previous` — unless the runner's latest
 // change already was a rollback, so that a second call finds nothing to undo.
-// "from" pins the version being undone, so a change racing with this call
-// is never undone by mistake.
+// "from" pins the version being undone: the runner acts only while that
+// version is still its canary or stable, so a second call changes nothing.
 std::optional<FleetCall> undo_call(const nlohmann::json& s) {
   if (!s.is_object()) return std::nullopt;
   if (s.contains("canary") && s["canary"].is_object())

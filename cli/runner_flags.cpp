@@ -40,7 +40,7 @@ std::string describe_state(const nlohmann::json& s) {
 }
 
 int exit_code_for(const RunnerReply& r) {
-  if (r.answered() && (r.status == 403 || r.status == 409)) return static_cast<int>(Exit::verification);
+  if (r.refused_verification()) return static_cast<int>(Exit::verification);
   return static_cast<int>(Exit::failure);
 }
 

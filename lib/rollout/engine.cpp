@@ -182,6 +182,10 @@ class Engine {
   RolloutResult result_;
   std::unique_ptr<LoadGenerator> load_;
   std::vector<std::optional<prom::Exposition>> previous_;  // last /metrics read per runner
+  // The canary request's replies. A runner that answered it with a refusal
+  // changed nothing and is left alone by the rollback: its stable may even be
+  // the version being rolled out, which a rollback "from" it would undo.
+  std::vector<RunnerReply> canary_replies_;
 
   // Sleeps until `until`; false if interrupted or past the deadline first.
   enum class Wake { due, stopped, timed_out };
@@ -275,7 +279,12 @@ RolloutResult Engine::finish(Exit exit, const std::string& reason) {
   result_.reason = reason;
   if (exit != Exit::ok) {
     // "from" pins the canary: a runner that already dropped it changes nothing.
-    auto replies = fleet_call(c_.fleet, "POST", "/admin/v1/rollback", json{{"from", result_.canary_version}});
+    std::vector<std::optional<FleetCall>> calls(c_.fleet.runners.size());
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      if (i < canary_replies_.size() && canary_replies_[i].answered() && !canary_replies_[i].ok()) continue;
+      calls[i] = FleetCall{"POST", "/admin/v1/rollback", json{{"from", result_.canary_version}}};
+    }
+    auto replies = fleet_call_each(c_.fleet, calls, canary_replies_);
     json ev = event("rollback");
     ev["reason"] = reason;
     ev["runners"] = runner_states(replies);
@@ -310,8 +319,9 @@ RolloutResult Engine::run() {
   }
 
   // 1. The canary everywhere at weight 0.
-  auto loaded = fleet_call(c_.fleet, "POST", "/admin/v1/canary",
-                           json{{"ref", c_.ref}, {"weight", 0}, {"lease_seconds", lease_}, {"owner", c_.owner}});
+  canary_replies_ = fleet_call(c_.fleet, "POST", "/admin/v1/canary",
+                               json{{"ref", c_.ref}, {"weight", 0}, {"lease_seconds", lease_}, {"owner", c_.owner}});
+  const auto& loaded = canary_replies_;
   for (const auto& r : loaded)
     if (r.ok()) {
       if (auto m = r.body.find("model"); m != r.body.end() && m->is_string()) result_.model = m->get<std::string>();
@@ -329,7 +339,7 @@ RolloutResult Engine::run() {
   }
   if (auto problem = fleet_problem(loaded, result_.canary_version)) {
     bool refused = std::any_of(loaded.begin(), loaded.end(),
-                               [](const auto& r) { return r.answered() && (r.status == 403 || r.status == 409); });
+                               [](const auto& r) { return r.refused_verification(); });
     if (result_.canary_version.empty()) {
       // Nothing was loaded anywhere: nothing to roll back.
       // Nothing was changed anywhere: a plain failure, as deploy reports it.

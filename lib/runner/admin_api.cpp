@@ -319,6 +319,7 @@ bool handle_admin_api(Runner& runner, const HttpRequest& req, HttpResponse& res)
     }
   } catch (const AdminError& e) {
     json_error(res, e.status(), e.what());
+    if (e.verification()) res.body.insert(res.body.size() - 1, ",\"verification\":true");
   } catch (const Error& e) {
     json_error(res, e.exit() == Exit::verification ? 403u : e.exit() == Exit::usage ? 400u : 500u, e.what());
   }

@@ -110,7 +110,7 @@ std::shared_ptr<const LoadedModel> Runner::load_candidate(const std::string& ref
     std::string what = "'" + ref + "' (" + v.descriptor.name + " " + v.descriptor.version + ")";
     if (check_compatibility && models_.stable && !force)
       if (auto why = input_incompatibility(models_.stable->descriptor, v.descriptor))
-        throw AdminError(409, "cannot load " + what + ": " + *why);
+        throw AdminError(409, "cannot load " + what + ": " + *why, true);
     std::shared_ptr<const LoadedModel> model;
     try {
       model = load_verified(ref, v);
@@ -360,7 +360,11 @@ ServingState Runner::rollback(const RollbackRequest& request, const ChangeReques
     Models m = models_;
     AuditEntry e{"", who.actor, action, std::nullopt, std::nullopt, "", "", 200};
     const auto& from = request.from;
-    if (state_.canary && (!from || *from == state_.canary->version)) {
+    // `from` only guards (SPEC 6): while it names the canary or the stable,
+    // the action is the same as without it (the canary goes first).
+    bool from_current = !from || (state_.canary && *from == state_.canary->version) ||
+                        (state_.stable && *from == state_.stable->version);
+    if (state_.canary && from_current) {
       e.from = state_.canary->version;
       e.to = stable_version();
       e.reason = "canary dropped";
@@ -368,7 +372,7 @@ ServingState Runner::rollback(const RollbackRequest& request, const ChangeReques
       m.canary.reset();
       next.canary_weight = 0;
       next.lease.reset();
-    } else if (state_.stable && state_.previous && (from ? *from == state_.stable->version : !state_.canary)) {
+    } else if (!state_.canary && state_.stable && state_.previous && from_current) {
       auto model = m.previous;
       if (!model || model->digest != state_.previous->digest) {
         model = load_candidate(state_.previous->digest, false, false, true);

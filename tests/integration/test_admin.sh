@@ -98,6 +98,8 @@ expect_exit 0 "acuctl promote" -- "$ACUCTL" promote --runner "$U" --token-file a
 state_is "j['stable']['version']=='3.0.0' and j['previous']['version']=='2.0.0' and j['canary'] is None and j['canary_weight']==0" "promote: canary became stable"
 expect_exit 0 "acuctl abort without a canary does nothing" -- "$ACUCTL" abort --runner "$U" --token-file alice.tok
 state_is "j['stable']['version']=='3.0.0'" "abort left the stable alone"
+expect_exit 1 "acuctl promote without a canary: a conflict (409), not a verification failure" -- "$ACUCTL" promote --runner "$U" --token-file alice.tok
+expect_err_contains "no canary to promote" "…the error says there is no canary"
 expect_exit 0 "acuctl rollback" -- "$ACUCTL" rollback --runner "$U" --token-file alice.tok
 state_is "j['stable']['version']=='2.0.0' and j['previous'] is None and j['last_change']['action']=='rollback'" "rollback: previous is stable again and cleared"
 G2=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["generation"])' "$WORK/state.json")
@@ -106,6 +108,10 @@ state_is "j['stable']['version']=='2.0.0' and j['generation']==$G2" "second roll
 http_expect 200 "rollback from a version that is not serving: unchanged" "${AUTH[@]}" -X POST -d '{"from":"9.9.9"}' "$U/admin/v1/rollback"
 jcheck "$WORK/body" 'j["generation"]=='"$G2" "…generation unchanged"
 http_expect 200 "canary again" "${AUTH[@]}" -X POST -d '{"ref":"p3.acu","weight":10}' "$U/admin/v1/canary"
+# "from" only guards (SPEC 6): naming the stable while a canary runs still drops the canary first.
+http_expect 200 "rollback from the stable version while a canary runs" "${AUTH[@]}" -X POST -d '{"from":"2.0.0"}' "$U/admin/v1/rollback"
+jcheck "$WORK/body" 'j["canary"] is None and j["stable"]["version"]=="2.0.0"' "…drops the canary and keeps the stable"
+http_expect 200 "canary once more" "${AUTH[@]}" -X POST -d '{"ref":"p3.acu","weight":10}' "$U/admin/v1/canary"
 expect_exit 0 "acuctl abort drops the canary" -- "$ACUCTL" abort --runner "$U" --token-file alice.tok
 state_is "j['canary'] is None and j['stable']['version']=='2.0.0'" "abort: canary gone, stable kept"
 

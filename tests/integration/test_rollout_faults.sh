@@ -49,4 +49,15 @@ for u in "${URLS[@]}"; do wait_no_canary "$u" 20 || gone=0; done
   || not_ok "a canary is still there 20 s after SIGKILL"
 fleet_is 1.0.0 "after the lease: every runner on 1.0.0, no canary"
 grep -q '"lease-expired"' s0/audit.jsonl && ok "the audit log says lease-expired" || not_ok "no lease-expired in the audit log"
+
+# 4. A runner that refuses the canary changed nothing, and the rollback leaves
+# it alone: here it already serves the version being rolled out, which a
+# rollback "from" that version would undo.
+expect_exit 0 "deploy 2.0.0 on ${URLS[1]} only" -- "$ACUCTL" deploy p2.acu --runner "${URLS[1]}"
+expect_exit 5 "rollout of 2.0.0: ${URLS[1]} refuses (already stable): not completed, not a verification failure" -- \
+  "$ACUCTL" rollout p2.acu --runner "$RUNNERS" "${LONG[@]}"
+expect_err_contains "is the stable version" "the error says why ${URLS[1]} refused"
+state_of "${URLS[0]}" >st0.json; state_of "${URLS[1]}" >st1.json
+jcheck st0.json 'j["stable"]["version"]=="1.0.0" and j["canary"] is None' "${URLS[0]}: canary rolled back, 1.0.0 stable"
+jcheck st1.json 'j["stable"]["version"]=="2.0.0" and j["previous"]["version"]=="1.0.0"' "${URLS[1]}: untouched, still 2.0.0"
 finish

@@ -22,9 +22,10 @@ class AdminError : public std::runtime_error {
   AdminError(unsigned status, const std::string& message, bool verification = false)
       : std::runtime_error(message), status_(status), verification_(verification) {}
   unsigned status() const noexcept { return status_; }
-  // A verification failure (exit 3 at start) even where the status is not
-  // 403/409: a library with the wrong ABI version is 422 over HTTP.
-  bool verification() const noexcept { return verification_ || status_ == 403 || status_ == 409; }
+  // A verification failure (exit 3; "verification": true in the error body)
+  // is 403, or a 409 for an incompatible schema, or a 422 for a library with
+  // the wrong ABI version. Other 409s are conflicts with the serving state.
+  bool verification() const noexcept { return verification_ || status_ == 403; }
 
  private:
   unsigned status_;

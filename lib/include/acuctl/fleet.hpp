@@ -26,6 +26,11 @@ struct RunnerReply {
   std::string error;    // transport error, empty if the runner answered
   bool answered() const { return error.empty(); }
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
+  // The runner refused a bundle as untrusted or incompatible (exit 3): 403,
+  // or an error body marked "verification": true.
+  bool refused_verification() const {
+    return answered() && (status == 403 || (status >= 400 && body.is_object() && body.value("verification", false)));
+  }
   // "http://h:p: 409 the new version does not accept input 'x'" / "…: connection refused".
   std::string describe() const;
 };
