@@ -48,6 +48,8 @@ expect_err_contains "401" "the error names the 401"
 http_expect 400 "deploy: not JSON" "${AUTH[@]}" -X POST -d '{' "$U/admin/v1/deploy"
 http_expect 400 "deploy: unknown key" "${AUTH[@]}" -X POST -d '{"ref":"p2.acu","reff":1}' "$U/admin/v1/deploy"
 jcheck "$WORK/body" '"reff" in j["error"]' "400 names the unknown key"
+head -c 1000000 /dev/zero | tr '\0' ' ' >big-body.json
+http_expect 413 "deploy: a 1 MB body is over the admin limit" "${AUTH[@]}" -X POST --data-binary @big-body.json "$U/admin/v1/deploy"
 http_expect 400 "canary: weight 101" "${AUTH[@]}" -X POST -d '{"ref":"p2.acu","weight":101}' "$U/admin/v1/canary"
 jcheck "$WORK/body" '"weight" in j["error"]' "400 names weight"
 http_expect 400 "canary: weight as string" "${AUTH[@]}" -X POST -d '{"ref":"p2.acu","weight":"5"}' "$U/admin/v1/canary"
