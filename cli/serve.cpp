@@ -42,7 +42,7 @@ void register_serve(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("serve", "Run the Model Runner: Open Inference Protocol, hot swap, canaries, metrics");
   cmd->add_option("--listen", opts->serve.listen, "Address to listen on, HOST:PORT")->required();
   cmd->add_option("--state-dir", opts->state_dir, "State directory: bundle cache and serving state")->required();
-  cmd->add_option("--model", opts->serve.model, "Bundle to serve as stable at start: FILE.acu or sha256:HEX");
+  cmd->add_option("--model", opts->serve.model, "Bundle to serve as stable at start: FILE.acu, sha256:HEX (cached), oci:DIR[:TAG|@sha256:HEX] or HOST[:PORT]/REPO[:TAG][@sha256:HEX]");
   cmd->add_option("--trust", opts->trust, "Public key (SPKI PEM) whose signatures are trusted; repeatable");
   cmd->add_flag("--allow-unsigned", opts->serve.allow_unsigned,
                 "Serve bundles without a trusted signature (development only; warns)");

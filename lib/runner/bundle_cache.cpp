@@ -113,7 +113,13 @@ ResolvedBundle resolve_bundle(const std::string& ref, BundleCache& cache, bool p
     return {ref, path};
   }
   std::error_code ec;
-  if (fs::is_regular_file(ref, ec)) {
+  // A local path must name a .acu file (SPEC 4): an admin request cannot
+  // make the runner read any other file of its host into the cache.
+  bool acu_path = fs::path(ref).extension() == ".acu";
+  if (!acu_path && fs::exists(ref, ec))
+    fail_usage("cannot resolve '" + ref + "': a local bundle must be a .acu file",
+               "pass the path of a .acu file, a cached sha256:HEX digest, oci:DIR[:TAG] or a registry reference");
+  if (acu_path && fs::is_regular_file(ref, ec)) {
     std::string digest = cache.add_file(ref);
     return {digest, cache.bundle_path(digest.substr(sha256_prefix.size()))};
   }

@@ -50,6 +50,10 @@ http_expect 400 "deploy: unknown key" "${AUTH[@]}" -X POST -d '{"ref":"p2.acu","
 jcheck "$WORK/body" '"reff" in j["error"]' "400 names the unknown key"
 head -c 1000000 /dev/zero | tr '\0' ' ' >big-body.json
 http_expect 413 "deploy: a 1 MB body is over the admin limit" "${AUTH[@]}" -X POST --data-binary @big-body.json "$U/admin/v1/deploy"
+n_cached=$(ls s1/bundles/sha256 | wc -l)
+http_expect 400 "deploy of a host file that is not a .acu" "${AUTH[@]}" -X POST -d '{"ref":"/etc/passwd"}' "$U/admin/v1/deploy"
+jcheck "$WORK/body" '"must be a .acu file" in j["error"]' "…the error says a local bundle must be a .acu file"
+[[ $(ls s1/bundles/sha256 | wc -l) -eq $n_cached ]] && ok "…and nothing was copied into the cache" || not_ok "the host file was copied into the cache"
 http_expect 400 "canary: weight 101" "${AUTH[@]}" -X POST -d '{"ref":"p2.acu","weight":101}' "$U/admin/v1/canary"
 jcheck "$WORK/body" '"weight" in j["error"]' "400 names weight"
 http_expect 400 "canary: weight as string" "${AUTH[@]}" -X POST -d '{"ref":"p2.acu","weight":"5"}' "$U/admin/v1/canary"

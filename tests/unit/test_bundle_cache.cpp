@@ -56,6 +56,13 @@ TEST_CASE("references resolve to the cache by digest") {
   CHECK_THROWS_AS(resolve_bundle("sha256:abc", cache), Error);
   CHECK_THROWS_WITH_AS(resolve_bundle((tmp.path / "nope.acu").string(), cache), doctest::Contains("no such file"), Error);
   CHECK_THROWS_AS(resolve_bundle("oci:/tmp/layout:1", cache), Error);
+  // Any other file of the host is refused before it is read or copied.
+  fs::path other = tmp.path / "passwd";
+  fs::copy_file(bundle, other);
+  CHECK_THROWS_WITH_AS(resolve_bundle(other.string(), cache), doctest::Contains("must be a .acu file"), Error);
+  std::size_t cached = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(cache.bundle_path("x").parent_path())) ++cached;
+  CHECK(cached == 1);
 }
 
 TEST_CASE("uploaded bytes must match their digest") {
