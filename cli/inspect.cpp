@@ -53,6 +53,9 @@ void register_inspect(CLI::App& app, Context& ctx) {
         j["digest"] = b.digest;
         j["signed"] = b.is_signed;
         if (!j.contains("key_id")) j["key_id"] = nullptr;
+        // SPEC 4 names the signer among what inspect prints: the signing
+        // key's id (the signature itself is checked by `verify --key`).
+        j["signer"] = b.is_signed ? j["key_id"] : nlohmann::json(nullptr);
         if (b.size) j["size"] = b.size;
         ctx.print_json(j);
       } else {

@@ -111,6 +111,7 @@ assert j["name"] == "iris" and j["version"] == "1.0.0" and j["runtime"] == "xgbo
 assert j["inputs"][0]["name"] == "features" and j["outputs"][0]["shape"] == [-1, 3]
 assert {f["path"] for f in j["files"]} == {"model/example.json", "model/iris.json", "model/model.json"}
 assert j["key_id"] == sys.argv[3], j["key_id"]
+assert j["signer"] == sys.argv[3] and j["signed"] is True, j
 assert j["digest"] == "sha256:" + sys.argv[2]
 assert j["schema"] == "acuctl.bundle/v1"
 PYEOF
