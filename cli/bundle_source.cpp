@@ -32,8 +32,21 @@ RegistryOptions registry_options(const RegistryFlags& flags) {
   return o;
 }
 
-LocalBundle::LocalBundle(LocalBundle&& other) noexcept : path(std::move(other.path)), temp_dir(std::move(other.temp_dir)) {
+LocalBundle::LocalBundle(LocalBundle&& other) noexcept
+    : path(std::move(other.path)), temp_dir(std::move(other.temp_dir)), source(std::move(other.source)) {
   other.temp_dir.reset();
+}
+
+BundleInfo LocalBundle::verify(const ReadOptions& options) const {
+  try {
+    return verify_bundle(path, options);
+  } catch (const Error& e) {
+    if (!temp_dir) throw;
+    std::string message = e.what();
+    const std::string temp = path.string();
+    for (std::size_t at; (at = message.find(temp)) != std::string::npos;) message.replace(at, temp.size(), source);
+    throw Error(e.exit(), message, e.hint());
+  }
 }
 
 LocalBundle::~LocalBundle() {
@@ -57,6 +70,7 @@ fs::path make_temp_dir() {
 LocalBundle fetch_bundle(const std::string& source, const Context& ctx, const RegistryFlags& flags) {
   Reference ref = parse_reference(source);
   LocalBundle b;
+  b.source = source;
   if (ref.kind == ReferenceKind::local_file) {
     std::error_code ec;
     if (!fs::is_regular_file(ref.path, ec))

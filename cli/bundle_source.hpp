@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "acuctl/bundle.hpp"
 #include "acuctl/fleet.hpp"
 #include "acuctl/manifest.hpp"
 #include "acuctl/registry.hpp"
@@ -25,6 +26,10 @@ RegistryOptions registry_options(const RegistryFlags& flags);
 struct LocalBundle {
   std::filesystem::path path;
   std::optional<std::filesystem::path> temp_dir;  // removed on destruction
+  std::string source;                              // the reference as the user gave it
+  // verify_bundle(path), with errors naming `source` rather than a pulled
+  // bundle's temporary file.
+  BundleInfo verify(const ReadOptions& options) const;
   LocalBundle() = default;
   LocalBundle(LocalBundle&&) noexcept;
   LocalBundle& operator=(LocalBundle&&) = delete;

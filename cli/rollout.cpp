@@ -84,7 +84,7 @@ json local_example(const std::string& ref, const Context& ctx) {
   } cleanup{tmp};
   ReadOptions options;
   options.extract_to = dir;
-  verify_bundle(local.path, options);
+  local.verify(options);
   const std::string& name = *info.manifest.descriptor.example;
   for (const fs::path& p : {dir / name, dir / "model" / name})
     if (fs::is_regular_file(p, ec)) {

@@ -27,7 +27,7 @@ void register_verify(CLI::App& app, Context& ctx) {
       LocalBundle bundle = fetch_bundle(opts->source, ctx, opts->registry);
       ReadOptions ro;
       ro.trusted = &keys;
-      BundleInfo info = verify_bundle(bundle.path, ro);
+      BundleInfo info = bundle.verify(ro);
       const Descriptor& d = info.manifest.descriptor;
       if (ctx.json()) {
         auto opt = [](const std::optional<std::string>& s) { return s ? nlohmann::json(*s) : nlohmann::json(); };

@@ -47,6 +47,8 @@ check "inspect fetched the config blob" [ "$(count_requests GET "/blobs/$CONFIG_
 expect_exit 0 "verify a registry reference with the signing key" -- "$ACUCTL" verify "$REF:v1" --plain-http --key "$WORK/signing.key.pub"
 "$ACUCTL" keygen -o other.key >/dev/null 2>&1
 expect_exit 3 "verify a registry reference against another key" -- "$ACUCTL" verify "$REF:v1" --plain-http --key other.key.pub
+expect_err_contains "'$REF:v1'" "…the error names the reference"
+grep -q "acuctl-pull" "$WORK/last.err" && not_ok "…and not a temporary file: $(cat "$WORK/last.err")" || ok "…and not a temporary file"
 
 # 6. pushing the same bundle twice uploads no blob.
 uploads_before=$(count_requests '(POST|PATCH|PUT)' '/blobs/uploads/')
