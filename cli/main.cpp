@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "acuctl/bundle.hpp"
 #include "acuctl/error.hpp"
 #include "command.hpp"
 
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   ctx.format = output == "json" ? OutputFormat::json : OutputFormat::text;
   if (!ctx.action) return static_cast<int>(acuctl::Exit::usage);
   try {
+    acuctl::configured_unpack_limit();  // a malformed ACUCTL_MAX_BUNDLE_SIZE is a usage error up front
     return ctx.action();
   } catch (const acuctl::Error& e) {
     print_error(ctx, e.what(), e.hint());

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "acuctl/error.hpp"
+#include "acuctl/units.hpp"
 #include "acuctl/registry.hpp"
 #include "bundle_source.hpp"
 #include "command.hpp"
@@ -17,26 +18,6 @@ struct Options {
   RegistryFlags registry;
   std::string chunk_size;
 };
-
-// "0", "5242880", "64M", "64MiB", "1G": bytes.
-std::uint64_t parse_size(const std::string& text) {
-  std::size_t i = 0;
-  std::uint64_t value = 0;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-    if (value > (UINT64_MAX - 9) / 10) fail_usage("--chunk-size '" + text + "' is too large");
-    value = value * 10 + static_cast<std::uint64_t>(text[i++] - '0');
-  }
-  std::string unit = text.substr(i);
-  std::uint64_t scale = 1;
-  if (unit == "" || unit == "B") scale = 1;
-  else if (unit == "K" || unit == "KiB") scale = 1ULL << 10;
-  else if (unit == "M" || unit == "MiB") scale = 1ULL << 20;
-  else if (unit == "G" || unit == "GiB") scale = 1ULL << 30;
-  else i = 0;
-  if (i == 0) fail_usage("--chunk-size '" + text + "' is not a size (e.g. 0, 64MiB, 1GiB)");
-  if (value > UINT64_MAX / scale) fail_usage("--chunk-size '" + text + "' is too large");
-  return value * scale;
-}
 
 void register_push(CLI::App& app, Context& ctx) {
   auto opts = std::make_shared<Options>();
@@ -53,7 +34,7 @@ void register_push(CLI::App& app, Context& ctx) {
         fail_usage("cannot push to '" + opts->reference + "': it is not a registry or oci: reference",
                    "write HOST[:PORT]/REPO[:TAG] or oci:DIR[:TAG]");
       RegistryOptions options = registry_options(opts->registry);
-      if (!opts->chunk_size.empty()) options.chunk_size = parse_size(opts->chunk_size);
+      if (!opts->chunk_size.empty()) options.chunk_size = parse_size("--chunk-size", opts->chunk_size);
       ProgressBar bar("pushing " + opts->bundle, ctx);
       options.progress = bar.callback();
       PushResult r = push_bundle(opts->bundle, ref, options);

@@ -2,6 +2,7 @@
 #include "acuctl/error.hpp"
 #include "acuctl/runner.hpp"
 #include "acuctl/timefmt.hpp"
+#include "acuctl/units.hpp"
 #include "command.hpp"
 
 namespace acuctl::cli {
@@ -18,23 +19,11 @@ struct Options {
   std::string shutdown_timeout = "30s";
 };
 
-// "16MiB", "512KiB", "1048576" → bytes.
-std::uint64_t parse_size(const std::string& flag, const std::string& text) {
-  std::size_t used = 0;
-  unsigned long long n = 0;
-  try {
-    n = std::stoull(text, &used);
-  } catch (const std::exception&) {
-    fail_usage("invalid " + flag + " '" + text + "': expected a size like 16MiB");
-  }
-  std::string unit = text.substr(used);
-  std::uint64_t scale = 1;
-  if (unit == "KiB" || unit == "k" || unit == "K") scale = 1ULL << 10;
-  else if (unit == "MiB" || unit == "m" || unit == "M") scale = 1ULL << 20;
-  else if (unit == "GiB" || unit == "g" || unit == "G") scale = 1ULL << 30;
-  else if (!unit.empty() && unit != "B") fail_usage("invalid " + flag + " '" + text + "': unknown unit '" + unit + "'");
-  if (n == 0 || n > (1ULL << 40) / scale) fail_usage("invalid " + flag + " '" + text + "': out of range");
-  return n * scale;
+// A positive size up to 1 TiB.
+std::uint64_t parse_limit(const std::string& flag, const std::string& text) {
+  std::uint64_t n = parse_size(flag, text);
+  if (n == 0 || n > (1ULL << 40)) fail_usage("invalid " + flag + " '" + text + "': out of range (1B to 1TiB)");
+  return n;
 }
 
 void register_serve(CLI::App& app, Context& ctx) {
@@ -64,7 +53,7 @@ void register_serve(CLI::App& app, Context& ctx) {
       s.state_dir = opts->state_dir;
       for (const auto& t : split_list(opts->trust)) s.trust.emplace_back(t);
       if (!opts->admin_tokens.empty()) s.admin_tokens = opts->admin_tokens;
-      s.limits.max_body = parse_size("--max-body", opts->max_body);
+      s.limits.max_body = parse_limit("--max-body", opts->max_body);
       s.limits.idle_timeout = parse_duration(opts->idle_timeout);
       s.limits.request_timeout = parse_duration(opts->request_timeout);
       s.limits.shutdown_timeout = parse_duration(opts->shutdown_timeout);

@@ -10,7 +10,6 @@ namespace {
 struct Options {
   std::string source;
   std::vector<std::string> keys;
-  std::string unpack_limit;
   RegistryFlags registry;
 };
 

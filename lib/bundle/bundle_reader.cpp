@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <set>
@@ -17,6 +18,7 @@
 #include "acuctl/error.hpp"
 #include "acuctl/files.hpp"
 #include "acuctl/sha256.hpp"
+#include "acuctl/units.hpp"
 
 namespace acuctl {
 namespace fs = std::filesystem;
@@ -222,6 +224,14 @@ std::optional<std::string> find_signer(std::string_view manifest_bytes, std::str
   for (const auto& key : trusted)
     if (key.verify(manifest_bytes, signature)) return key.key_id();
   return std::nullopt;
+}
+
+std::uint64_t configured_unpack_limit() {
+  const char* text = std::getenv("ACUCTL_MAX_BUNDLE_SIZE");
+  if (!text || !*text) return contract::default_unpack_limit;
+  std::uint64_t limit = parse_size("ACUCTL_MAX_BUNDLE_SIZE", text);
+  if (limit == 0) fail_usage("invalid ACUCTL_MAX_BUNDLE_SIZE '" + std::string(text) + "': must be positive");
+  return limit;
 }
 
 BundleInfo verify_bundle(const fs::path& path, const ReadOptions& options) {

@@ -52,6 +52,13 @@ done
 file c-gzip.acu | grep -q gzip && ok "gzip bundle is gzip" || not_ok "gzip bundle format"
 tar -tf c-none.acu >/dev/null && ok "uncompressed bundle is a plain tar" || not_ok "plain tar"
 
+# The unpacked-size limit (default 16 GiB) is configurable.
+expect_exit 3 "ACUCTL_MAX_BUNDLE_SIZE=1KiB: a larger bundle is refused" -- env ACUCTL_MAX_BUNDLE_SIZE=1KiB $A verify xgboost.acu --key k.pub
+expect_err_contains "over the limit of 1024" "…naming the limit"
+expect_exit 0 "ACUCTL_MAX_BUNDLE_SIZE=1GiB: it verifies" -- env ACUCTL_MAX_BUNDLE_SIZE=1GiB $A verify xgboost.acu --key k.pub
+expect_exit 2 "a malformed ACUCTL_MAX_BUNDLE_SIZE is a usage error" -- env ACUCTL_MAX_BUNDLE_SIZE=big $A verify xgboost.acu
+expect_err_contains "ACUCTL_MAX_BUNDLE_SIZE 'big'" "…naming the variable"
+
 # 3. every tampering is exit 3, naming the entry and the reason.
 expect_exit 3 "verify with the wrong key" -- $A verify xgboost.acu --key other.pub
 expect_err_contains "does not verify with the trusted key" "wrong key is named"

@@ -39,10 +39,14 @@ struct PackageResult {
 // complete; on any error nothing is left at `output`.
 PackageResult package_project(const PackageOptions& options);
 
+// The most a bundle may unpack to: ACUCTL_MAX_BUNDLE_SIZE (a size such as
+// 32GiB) when set, else 16 GiB. Throws Error(usage) for a malformed value.
+std::uint64_t configured_unpack_limit();
+
 struct ReadOptions {
   // With keys, the bundle must carry a signature by one of them.
   const std::vector<PublicKey>* trusted = nullptr;
-  std::uint64_t unpack_limit = 16ULL << 30;
+  std::uint64_t unpack_limit = configured_unpack_limit();
   // When set, the model files are unpacked into this directory (it must not
   // exist; it appears only once everything has been verified).
   std::optional<std::filesystem::path> extract_to;
