@@ -12,7 +12,15 @@ std::vector<CommandRegistration>& command_registry() {
   return registry;
 }
 
-void Context::print_json(const nlohmann::json& j) const { std::cout << j.dump(2) << std::endl; }
+void Context::print_json(const nlohmann::json& j) const {
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+  printed_json = true;
+}
+
+void Context::print_json_line(const nlohmann::json& j) const {
+  std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+  printed_json = true;
+}
 
 void Context::print(const std::string& line) const {
   if (!quiet) std::cout << line << std::endl;

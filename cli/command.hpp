@@ -21,9 +21,15 @@ struct Context {
   // usage errors and run-time errors stay apart. Returns the exit code.
   std::function<int()> action;
 
+  // Whether a JSON result already went to standard output (else a failure
+  // with -o json prints its error as the JSON document).
+  mutable bool printed_json = false;
+
   bool json() const { return format == OutputFormat::json; }
-  // One JSON document on standard output.
+  // One JSON document on standard output (invalid UTF-8 is replaced, not thrown).
   void print_json(const nlohmann::json& j) const;
+  // The same as one line (JSON lines, for event streams).
+  void print_json_line(const nlohmann::json& j) const;
   // A line of text result on standard output (suppressed by --quiet).
   void print(const std::string& line) const;
   // A note on standard error (suppressed by --quiet).

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "acuctl/bundle.hpp"
 #include "acuctl/error.hpp"
@@ -17,6 +19,32 @@ void print_error(const acuctl::cli::Context& ctx, const std::string& message, co
   std::cerr << (tty ? "\033[31macuctl: error:\033[0m " : "acuctl: error: ") << message << "\n";
   if (!hint.empty()) std::cerr << "hint: " << hint << "\n";
   std::cerr.flush();
+}
+
+// The first argument that is neither an option nor the value of -o/--output.
+std::optional<std::string> first_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-o" || a == "--output") {
+      ++i;
+      continue;
+    }
+    if (!a.empty() && a[0] != '-') return a;
+  }
+  return std::nullopt;
+}
+
+// The error on standard error; with -o json also as the result document on
+// standard output (SPEC 4: one JSON document), unless the command printed one.
+int report_failure(const acuctl::cli::Context& ctx, acuctl::Exit exit, const std::string& message,
+                   const std::string& hint) {
+  print_error(ctx, message, hint);
+  if (ctx.json() && !ctx.printed_json)
+    ctx.print_json({{"ok", false},
+                    {"exit", static_cast<int>(exit)},
+                    {"error", message},
+                    {"hint", hint.empty() ? nlohmann::json(nullptr) : nlohmann::json(hint)}});
+  return static_cast<int>(exit);
 }
 
 }  // namespace
@@ -47,7 +75,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     if (no_color) ctx.color = false;
-    print_error(ctx, e.what(), "run 'acuctl --help' or 'acuctl COMMAND --help'");
+    // CLI11 says only "A subcommand is required" for `acuctl bogus`: name it.
+    std::string message = e.what();
+    if (app.get_subcommands().empty())
+      if (auto word = first_word(argc, argv)) message = "unknown command '" + *word + "'";
+    print_error(ctx, message, "run 'acuctl --help' or 'acuctl COMMAND --help'");
     return static_cast<int>(acuctl::Exit::usage);
   }
   if (no_color) ctx.color = false;
@@ -57,10 +89,8 @@ int main(int argc, char** argv) {
     acuctl::configured_unpack_limit();  // a malformed ACUCTL_MAX_BUNDLE_SIZE is a usage error up front
     return ctx.action();
   } catch (const acuctl::Error& e) {
-    print_error(ctx, e.what(), e.hint());
-    return static_cast<int>(e.exit());
+    return report_failure(ctx, e.exit(), e.what(), e.hint());
   } catch (const std::exception& e) {
-    print_error(ctx, e.what(), "");
-    return static_cast<int>(acuctl::Exit::failure);
+    return report_failure(ctx, acuctl::Exit::failure, e.what(), "");
   }
 }

@@ -187,7 +187,7 @@ void register_rollout(CLI::App& app, Context& ctx) {
 
       rollout::EventSink emit = [&ctx](const json& ev) {
         if (ctx.json()) {
-          std::cout << ev.dump() << std::endl;
+          ctx.print_json_line(ev);
         } else if (!ctx.quiet || ev.value("event", std::string()) == "result") {
           print_text(ctx, ev);
         }

@@ -62,6 +62,9 @@ expect_err_contains "ACUCTL_MAX_BUNDLE_SIZE 'big'" "…naming the variable"
 # 3. every tampering is exit 3, naming the entry and the reason.
 expect_exit 3 "verify with the wrong key" -- $A verify xgboost.acu --key other.pub
 expect_err_contains "does not verify with the trusted key" "wrong key is named"
+expect_exit 3 "-o json verify with the wrong key" -- $A -o json verify xgboost.acu --key other.pub
+$PY -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if j["ok"] is False and j["exit"]==3 and "does not verify" in j["error"] else 1)' last.out \
+  && ok "…the failure is the JSON document on stdout" || not_ok "-o json failure document: $(cat last.out)"
 check_tamper() {
   local action=$1 text=$2
   $PY "$T/tamper_bundle.py" xgboost.acu "t-$action.acu" "$action"
@@ -127,6 +130,8 @@ grep -q "runtime:  native" last.out && ok "text inspect shows the runtime" || no
 expect_exit 1 "inspect of a missing file" -- $A inspect nothere.acu
 expect_err_contains "nothere.acu" "the error names the file"
 expect_exit 2 "an unknown flag is a usage error" -- $A verify --bogus
+expect_exit 2 "an unknown command is a usage error" -- $A -o json bogus
+expect_err_contains "unknown command 'bogus'" "…naming the command"
 expect_exit 0 "--version" -- $A --version
 grep -q "^acuctl " last.out && ok "--version prints the version" || not_ok "--version output"
 # Colour only on a terminal, and never with NO_COLOR or --no-color (script gives a pty).
