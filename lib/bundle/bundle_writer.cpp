@@ -57,6 +57,7 @@ std::vector<ProjectFile> list_project(const fs::path& dir, const fs::path& outpu
   std::vector<ProjectFile> files;
   std::error_code ec;
   fs::path out_abs = fs::weakly_canonical(output, ec);
+  fs::path root = fs::weakly_canonical(dir, ec);
   fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec), end;
   if (ec) fail("cannot read model project '" + dir.string() + "': " + ec.message());
   for (; it != end; it.increment(ec)) {
@@ -74,6 +75,15 @@ std::vector<ProjectFile> list_project(const fs::path& dir, const fs::path& outpu
       continue;
     }
     if (!S_ISREG(st.st_mode)) fail("cannot package '" + p.string() + "': not a regular file");
+    // A symlink is packaged as the file it names, which must be inside the
+    // project: a link to /etc/passwd must not end up in a published bundle.
+    if (it->is_symlink(ec)) {
+      fs::path target = fs::weakly_canonical(p, ec);
+      fs::path inside = target.lexically_relative(root);
+      if (ec || inside.empty() || *inside.begin() == "..")
+        fail("cannot package '" + p.string() + "': it links to '" + target.string() + "', outside the project",
+             "copy the file into the project instead of linking to it");
+    }
     if (fs::weakly_canonical(p, ec) == out_abs) continue;
     ProjectFile f;
     f.rel = p.lexically_relative(dir).generic_string();

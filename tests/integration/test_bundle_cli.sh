@@ -111,6 +111,12 @@ bad_project "a model path escaping" "model path '../k' escapes the project" 'd["
 bad_project "an example path escaping" "example path '/etc/passwd' escapes the project" 'd["example"] = "/etc/passwd"'
 expect_exit 1 "package of a directory without model.json" -- $A package x -o y.acu
 expect_err_contains "no model.json" "names the missing descriptor"
+rm -rf linked && cp -r xgboost-proj linked && ln -s /etc/hostname linked/host-file
+expect_exit 1 "package refuses a symlink to a file outside the project" -- $A package linked -o linked.acu
+expect_err_contains "outside the project" "…naming the link"
+[[ ! -e linked.acu ]] && ok "…and no bundle is left behind" || not_ok "linked.acu exists"
+rm linked/host-file && ln -s iris.json linked/alias.json
+expect_exit 0 "a symlink to a file inside the project is packaged as that file" -- $A package linked -o linked.acu
 
 # 5. inspect -o json.
 expect_exit 0 "inspect -o json" -- $A -o json inspect xgboost.acu
