@@ -97,7 +97,11 @@ json local_example(const std::string& ref, const Context& ctx) {
 std::string runner_line(const json& r) {
   std::string line = "  " + r.value("runner", std::string()) + ": ";
   if (!r.value("ok", false)) return line + "error: " + r.value("error", std::string());
-  std::string stable = r.value("stable", std::string()), canary = r.value("canary", std::string());
+  auto version = [&](const char* slot) {  // a version, or null for an empty slot
+    auto it = r.find(slot);
+    return it != r.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string stable = version("stable"), canary = version("canary");
   line += stable.empty() ? "no stable" : "stable " + stable;
   if (!canary.empty()) line += ", canary " + canary + " at " + std::to_string(r.value("weight", 0)) + "%";
   return line;

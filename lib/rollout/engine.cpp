@@ -151,8 +151,10 @@ json runner_states(const std::vector<RunnerReply>& replies) {
   for (const auto& r : replies) {
     json j = {{"runner", r.runner}, {"ok", r.ok()}};
     if (r.ok()) {
-      j["stable"] = slot_version(r.body, "stable");
-      j["canary"] = slot_version(r.body, "canary");
+      for (const char* slot : {"stable", "canary"}) {  // null for an empty slot, as in the runner's state
+        std::string v = slot_version(r.body, slot);
+        j[slot] = v.empty() ? json(nullptr) : json(v);
+      }
       j["weight"] = r.body.is_object() && r.body.contains("canary_weight") && r.body["canary_weight"].is_number()
                         ? r.body["canary_weight"]
                         : json(0);

@@ -55,8 +55,10 @@ grep -q '"lease-expired"' s0/audit.jsonl && ok "the audit log says lease-expired
 # rollback "from" that version would undo.
 expect_exit 0 "deploy 2.0.0 on ${URLS[1]} only" -- "$ACUCTL" deploy p2.acu --runner "${URLS[1]}"
 expect_exit 5 "rollout of 2.0.0: ${URLS[1]} refuses (already stable): not completed, not a verification failure" -- \
-  "$ACUCTL" rollout p2.acu --runner "$RUNNERS" "${LONG[@]}"
+  "$ACUCTL" -o json rollout p2.acu --runner "$RUNNERS" "${LONG[@]}"
 expect_err_contains "is the stable version" "the error says why ${URLS[1]} refused"
+events_check "$WORK/last.out" '[r for e in ev if e["event"]=="rollback" for r in e["runners"] if r["ok"] and r["canary"] is None and r["stable"]=="1.0.0"]' \
+  "-o json: the rollback event shows the rolled-back runner with canary null"
 state_of "${URLS[0]}" >st0.json; state_of "${URLS[1]}" >st1.json
 jcheck st0.json 'j["stable"]["version"]=="1.0.0" and j["canary"] is None' "${URLS[0]}: canary rolled back, 1.0.0 stable"
 jcheck st1.json 'j["stable"]["version"]=="2.0.0" and j["previous"]["version"]=="1.0.0"' "${URLS[1]}: untouched, still 2.0.0"
