@@ -247,6 +247,8 @@ std::optional<std::uint64_t> parse_if_match(std::string_view header) {
   std::string_view v = header;
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  // RFC 9110: "*" matches whatever the current state is, so it sets no condition.
+  if (v == "*") return std::nullopt;
   if (v.substr(0, 2) == "W/") v.remove_prefix(2);
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
   if (v.empty() || v.size() > 20) throw AdminError(412, "If-Match must be \"<generation>\"");
