@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <set>
 
 #include "acuctl/error.hpp"
@@ -47,9 +48,23 @@ json parse_object(std::string_view body, bool empty_ok) {
     if (empty_ok) return json::object();
     bad_request("request body is empty: expected a JSON object");
   }
-  json j = json::parse(body, nullptr, false);
+  // A key given twice is refused, not resolved by "the last one wins":
+  // {"weight":40,"weight":0} has no single meaning.
+  std::set<std::string> seen;
+  std::optional<std::string> duplicate;
+  json::parser_callback_t check = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::key && depth == 1 && !seen.insert(parsed.get<std::string>()).second && !duplicate)
+      duplicate = parsed.get<std::string>();
+    return true;
+  };
+  json j = json::parse(body, check, false);
   if (j.is_discarded()) bad_request("request body is not valid JSON");
   if (!j.is_object()) bad_request("request body must be a JSON object");
+  if (duplicate) {
+    std::string shown = duplicate->size() > 64 ? duplicate->substr(0, 64) + "…" : *duplicate;
+    bad_request("key " + json(shown).dump(-1, ' ', false, json::error_handler_t::replace) +
+                " appears twice in the request body");
+  }
   return j;
 }
 

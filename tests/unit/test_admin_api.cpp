@@ -98,6 +98,8 @@ TEST_CASE("admin bodies: strict, 400 naming the field") {
       {[] { parse_rollback_request(R"({"form":"1"})"); }, "\"form\""},
       {[] { parse_empty_request(R"({"x":1})"); }, "\"x\""},
       {[] { parse_deploy_request(std::string(20000, '[') + std::string(20000, ']')); }, "JSON object"},
+      {[] { parse_weight_request(R"({"weight":40,"weight":0})"); }, "\"weight\" appears twice"},
+      {[] { parse_deploy_request(R"({"ref":"a.acu","ref":"b.acu"})"); }, "\"ref\" appears twice"},
   };
   for (const auto& k : cases) {
     CHECK(status_of(k.call) == 400);
